@@ -1,0 +1,1 @@
+"""Fusion of real and synthetic data for training."""
