@@ -1,0 +1,224 @@
+"""``ExperimentSpec``: the YAML experiment description, validated with pydantic.
+
+Unknown keys anywhere are an error that names the key and lists the allowed ones, and the
+options of every named component (dataset, model, strategy) are checked against its signature.
+
+Example YAML:
+    name: digits-low-data
+    dataset: {name: digits}
+    split: {labeled_per_class: [10], val_per_class: 10, test_fraction: 0.3}
+    model: {name: small_cnn, steps: 300}
+    baselines: [{name: svm_rbf}]
+    strategies:
+      - {name: none}
+      - {name: classical}
+      - {name: classical, label: classical-strong, augment: {name: randaugment, num_ops: 2}}
+    seeds: [0, 1, 2]
+"""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from genaug import registry
+
+
+class SpecError(ValueError):
+    """An experiment spec that cannot be used; the message names the key and the accepted values."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Component(BaseModel):
+    """A registry entry by ``name`` plus its keyword options given inline."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    name: str
+
+    @property
+    def options(self) -> dict[str, Any]:
+        """Keyword options for the component (everything but ``name``)."""
+        return dict(self.model_extra or {})
+
+
+class DatasetSpec(_Component):
+    """``{name: digits, **options}``: a built-in dataset (``genaug datasets`` lists them)."""
+
+
+class ModelSpec(_Component):
+    """``{name: small_cnn, **options}``: a registered classifier and its constructor options."""
+
+
+class StrategySpec(BaseModel):
+    """``{name: classical, label: ..., **options}``: a registered strategy and its options."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    name: str
+    label: str | None = None
+
+    @property
+    def options(self) -> dict[str, Any]:
+        """Keyword options for the strategy (everything but ``name`` and ``label``)."""
+        return dict(self.model_extra or {})
+
+    @property
+    def display_name(self) -> str:
+        """The label used in tables and results (``label`` or ``name``)."""
+        return self.label or self.name
+
+
+class SplitSpec(_Strict):
+    """How to draw the low-data split; ``labeled_per_class`` may list several sizes."""
+
+    labeled_per_class: list[int] = Field(default_factory=lambda: [10])
+    val_per_class: int = 10
+    test_fraction: float = 0.3
+    use_original_split: bool = False
+
+    @field_validator("labeled_per_class", mode="before")
+    @classmethod
+    def _listify(cls, v: Any) -> Any:
+        return [v] if isinstance(v, int) else v
+
+    @field_validator("labeled_per_class")
+    @classmethod
+    def _positive(cls, v: list[int]) -> list[int]:
+        if not v or any(n < 1 for n in v):
+            raise ValueError(f"labeled_per_class must be a non-empty list of ints >= 1; got {v}")
+        return v
+
+    @field_validator("test_fraction")
+    @classmethod
+    def _fraction(cls, v: float) -> float:
+        if not 0 < v < 1:
+            raise ValueError(f"test_fraction must be in (0, 1); got {v}")
+        return v
+
+
+class ExperimentSpec(_Strict):
+    """A whole experiment: dataset x split sizes x strategies x seeds, one classifier.
+
+    ``baselines`` are extra models (by default an RBF SVM) trained on the labeled data without
+    augmentation, so that every comparison includes a strong non-deep model.
+    """
+
+    name: str = "experiment"
+    dataset: DatasetSpec
+    split: SplitSpec = Field(default_factory=SplitSpec)
+    model: ModelSpec = Field(default_factory=lambda: ModelSpec(name="small_cnn"))
+    baselines: list[ModelSpec] = Field(default_factory=lambda: [ModelSpec(name="svm_rbf")])
+    strategies: list[StrategySpec] = Field(
+        default_factory=lambda: [StrategySpec(name="none"), StrategySpec(name="classical")]
+    )
+    seeds: list[int] = Field(default_factory=lambda: [0, 1, 2])
+
+    @field_validator("seeds", mode="before")
+    @classmethod
+    def _seeds(cls, v: Any) -> Any:
+        return [v] if isinstance(v, int) else v
+
+    @field_validator("seeds")
+    @classmethod
+    def _nonempty(cls, v: list[int]) -> list[int]:
+        if not v:
+            raise ValueError("seeds must list at least one seed")
+        return v
+
+    @model_validator(mode="after")
+    def _components_exist(self) -> ExperimentSpec:
+        _check_component("dataset", self.dataset.name, self.dataset.options, "dataset")
+        _check_component("model", self.model.name, self.model.options, "model")
+        for b in self.baselines:
+            _check_component("model", b.name, b.options, "baselines")
+        labels = [s.display_name for s in self.strategies]
+        if not labels:
+            raise ValueError("strategies must list at least one strategy")
+        dupes = sorted({x for x in labels if labels.count(x) > 1})
+        if dupes:
+            raise ValueError(f"strategy labels must be unique; repeated: {dupes} (set `label:`)")
+        for s in self.strategies:
+            _check_component("strategy", s.name, s.options, "strategies")
+        return self
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ExperimentSpec:
+        """Validate ``data``; raise :class:`SpecError` with a readable message."""
+        if not isinstance(data, dict):
+            raise SpecError(f"an experiment spec must be a mapping; got {type(data).__name__}")
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            raise SpecError(_format_errors(exc)) from None
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> ExperimentSpec:
+        """Load and validate a YAML spec file."""
+        path = Path(path)
+        if not path.is_file():
+            raise SpecError(f"spec file {str(path)!r} does not exist")
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            raise SpecError(f"{path} is not valid YAML: {exc}") from None
+        return cls.from_dict(data)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A plain dict that ``from_dict`` turns back into the same spec."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+def _check_component(kind: str, name: str, options: dict[str, Any], where: str) -> None:
+    try:
+        factory = registry.get(kind, name)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise ValueError(f"{where}: {exc}") from None
+    allowed = _keyword_names(factory)
+    if allowed is None:
+        return
+    unknown = sorted(set(options) - allowed)
+    if unknown:
+        raise ValueError(
+            f"{where}: unknown option(s) {unknown} for {kind} {name!r}; allowed: {sorted(allowed)}"
+        )
+
+
+def _keyword_names(factory: Any) -> set[str] | None:
+    target = factory.__init__ if inspect.isclass(factory) else factory
+    params = inspect.signature(target).parameters.values()
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+        return None
+    return {
+        p.name
+        for p in params
+        if p.name != "self" and p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)
+    }
+
+
+_TOP_MODELS = {
+    "": ExperimentSpec, "split": SplitSpec,
+}
+
+
+def _format_errors(exc: ValidationError) -> str:
+    lines = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"])
+        if err["type"] == "extra_forbidden":
+            parent = ".".join(str(p) for p in err["loc"][:-1])
+            model = _TOP_MODELS.get(parent, ExperimentSpec)
+            allowed = sorted(model.model_fields)
+            where = f" in {parent}" if parent else ""
+            lines.append(f"unknown key {err['loc'][-1]!r}{where}; allowed keys: {allowed}")
+        elif err["type"] == "missing":
+            lines.append(f"missing required key {loc!r}")
+        else:
+            msg = err["msg"].removeprefix("Value error, ")
+            lines.append(f"{loc}: {msg}" if loc else msg)
+    return "invalid experiment spec: " + "; ".join(lines)

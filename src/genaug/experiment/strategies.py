@@ -1,0 +1,94 @@
+"""Augmentation strategies an experiment compares: what the classifier trains on, and how.
+
+A strategy turns a low-data split into a :class:`TrainingPlan` (training data, on-the-fly
+augmenter, optional label mixer). Strategies are registered under kind ``"strategy"`` and are
+named in YAML, e.g. ``{name: classical, augment: {name: affine, degrees: 10}}``.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any
+
+from genaug.data.labeled import LabeledData
+from genaug.registry import register
+from genaug.rng import Seed
+
+
+@dataclass
+class TrainingPlan:
+    """What a classifier trains on under one strategy.
+
+    Attributes:
+        train: training samples (real, possibly with synthetic ones and per-sample weights).
+        augmenter: on-the-fly batch augmenter, or None.
+        mixer: on-the-fly label mixer (MixUp/CutMix), or None.
+        info: facts worth recording (synthetic counts, timings in seconds, chosen settings).
+    """
+
+    train: LabeledData
+    augmenter: Any = None
+    mixer: Any = None
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+class Strategy(ABC):
+    """Base class: ``prepare`` a training plan from a split (labeled, unlabeled pool, val)."""
+
+    @abstractmethod
+    def prepare(self, split: Any, *, generator: Seed = None) -> TrainingPlan:
+        """Build the plan from ``split`` (a :class:`genaug.data.Split`); never touch ``split.test``."""
+
+    def mix(self, real: LabeledData, synthetic: LabeledData | None, *, generator: Seed = None) -> LabeledData:
+        """Fuse real and synthetic data; strategies without synthetic data return ``real``."""
+        return real if synthetic is None or len(synthetic) == 0 else real.concat(synthetic)
+
+    def get_config(self) -> dict[str, Any]:
+        """Constructor arguments (stored unchanged under their own names)."""
+        return dict(vars(self))
+
+
+@register("strategy", "none")
+class NoAugmentation(Strategy):
+    """Train on the labeled real data only, without augmentation (the first baseline)."""
+
+    def prepare(self, split: Any, *, generator: Seed = None) -> TrainingPlan:
+        return TrainingPlan(train=split.labeled)
+
+
+@register("strategy", "classical")
+class ClassicalAugmentation(Strategy):
+    """Train on the labeled real data with on-the-fly classical augmentation.
+
+    Args:
+        augment: an augmenter config for :func:`genaug.ops.build` (a dict with ``name`` or a list
+            of them); ``None`` uses :func:`genaug.ops.default_augmenter` for the modality.
+        mixer: an optional label-mixer config, e.g. ``{name: mixup, alpha: 0.2}``.
+    """
+
+    def __init__(self, *, augment: dict[str, Any] | list[Any] | None = None,
+                 mixer: dict[str, Any] | None = None) -> None:
+        self.augment = augment
+        self.mixer = mixer
+        # Build once now so a bad config fails when the spec is read, not mid-run.
+        self._build(sample_shape=None, modality=None, dry=True)
+
+    def _build(self, *, sample_shape: tuple[int, ...] | None, modality: str | None,
+               dry: bool = False) -> tuple[Any, Any]:
+        from genaug import ops
+
+        augmenter = None
+        if self.augment is not None:
+            augmenter = ops.build(self.augment)
+        elif not dry:
+            augmenter = ops.default_augmenter(modality, sample_shape)
+        mixer = ops.build(self.mixer) if self.mixer is not None else None
+        return augmenter, mixer
+
+    def prepare(self, split: Any, *, generator: Seed = None) -> TrainingPlan:
+        labeled = split.labeled
+        augmenter, mixer = self._build(sample_shape=labeled.sample_shape, modality=labeled.modality)
+        return TrainingPlan(
+            train=labeled, augmenter=augmenter, mixer=mixer, info={"augmenter": repr(augmenter)}
+        )

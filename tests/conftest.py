@@ -1,0 +1,18 @@
+"""Suite-wide settings: small thread pools, and no silent skips on CI."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import torch
+
+torch.set_num_threads(min(2, os.cpu_count() or 1))
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    # Under CI=true a skipped test is a failure: a test may skip only where its tool cannot exist
+    # on a user's machine, and CI installs every tool the suite needs.
+    if os.environ.get("CI", "").lower() == "true" and report.skipped and report.when in ("setup", "call"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped under CI=true (not allowed): {report.longrepr}"

@@ -1,0 +1,68 @@
+import pytest
+
+from genaug.experiment import ExperimentSpec, SpecError
+
+BASE = {"name": "t", "dataset": {"name": "digits"}, "model": {"name": "small_cnn", "steps": 5}}
+
+
+def test_defaults_fill_in():
+    spec = ExperimentSpec.from_dict(BASE)
+    assert [s.name for s in spec.strategies] == ["none", "classical"]
+    assert spec.split.labeled_per_class == [10]
+    assert spec.model.options == {"steps": 5}
+    assert ExperimentSpec.from_dict(spec.to_dict()) == spec
+
+
+def test_unknown_top_level_key_names_key_and_allowed():
+    with pytest.raises(SpecError) as err:
+        ExperimentSpec.from_dict({**BASE, "sedes": [1]})
+    msg = str(err.value)
+    assert "'sedes'" in msg and "seeds" in msg and "strategies" in msg
+
+
+def test_unknown_split_key():
+    with pytest.raises(SpecError, match=r"unknown key 'labelled_per_class' in split.*labeled_per_class"):
+        ExperimentSpec.from_dict({**BASE, "split": {"labelled_per_class": 5}})
+
+
+def test_unknown_model_option_lists_allowed():
+    with pytest.raises(SpecError, match=r"unknown option\(s\) \['stepz'\].*steps"):
+        ExperimentSpec.from_dict({**BASE, "model": {"name": "small_cnn", "stepz": 3}})
+
+
+def test_unknown_names_list_valid_ones():
+    with pytest.raises(SpecError, match=r"unknown model 'resnet9000'.*small_cnn"):
+        ExperimentSpec.from_dict({**BASE, "model": {"name": "resnet9000"}})
+    with pytest.raises(SpecError, match=r"unknown strategy 'magic'.*classical"):
+        ExperimentSpec.from_dict({**BASE, "strategies": [{"name": "magic"}]})
+    with pytest.raises(SpecError, match=r"unknown dataset 'cifar'.*digits"):
+        ExperimentSpec.from_dict({**BASE, "dataset": {"name": "cifar"}})
+
+
+def test_unknown_augmenter_name_in_strategy():
+    with pytest.raises(SpecError, match=r"unknown augmenter 'warp9'.*affine"):
+        strategies = [{"name": "classical", "augment": {"name": "warp9"}}]
+        ExperimentSpec.from_dict({**BASE, "strategies": strategies})
+
+
+def test_duplicate_strategy_labels_rejected():
+    with pytest.raises(SpecError, match="unique"):
+        ExperimentSpec.from_dict({**BASE, "strategies": [{"name": "none"}, {"name": "none"}]})
+
+
+def test_bad_values():
+    with pytest.raises(SpecError, match="labeled_per_class"):
+        ExperimentSpec.from_dict({**BASE, "split": {"labeled_per_class": [0]}})
+    with pytest.raises(SpecError, match="test_fraction"):
+        ExperimentSpec.from_dict({**BASE, "split": {"test_fraction": 1.5}})
+    with pytest.raises(SpecError, match="missing required key 'dataset'"):
+        ExperimentSpec.from_dict({"name": "x"})
+
+
+def test_yaml_errors(tmp_path):
+    with pytest.raises(SpecError, match="does not exist"):
+        ExperimentSpec.from_yaml(tmp_path / "nope.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("dataset: [unclosed\n")
+    with pytest.raises(SpecError, match="not valid YAML"):
+        ExperimentSpec.from_yaml(bad)
