@@ -1,6 +1,7 @@
 """Experiments: YAML spec -> strategies x seeds x sizes -> results.json -> report.html."""
 
 from genaug.experiment import strategies as _strategies  # noqa: F401  (registers strategies)
+from genaug.experiment.generative import GenerativeAugmentation, GenerativeClassicalAugmentation
 from genaug.experiment.report import render_report, write_report
 from genaug.experiment.results import Results, RunRecord
 from genaug.experiment.runner import run, run_to_folder
@@ -9,7 +10,8 @@ from genaug.experiment.stats import MeanCI, PairedDiff, mean_ci, paired_diff
 from genaug.experiment.strategies import ClassicalAugmentation, NoAugmentation, Strategy, TrainingPlan
 
 __all__ = [
-    "ClassicalAugmentation", "ExperimentSpec", "MeanCI", "NoAugmentation", "PairedDiff", "Results",
+    "ClassicalAugmentation", "ExperimentSpec", "GenerativeAugmentation",
+    "GenerativeClassicalAugmentation", "MeanCI", "NoAugmentation", "PairedDiff", "Results",
     "RunRecord", "SpecError", "Strategy", "TrainingPlan", "mean_ci", "paired_diff", "render_report",
     "run", "run_to_folder", "write_report",
 ]
