@@ -1,5 +1,23 @@
-"""Data containers, built-in datasets, readers and splits."""
+"""Data containers, built-in datasets, readers and splits.
 
+Importing this package registers the built-in datasets (registry kind ``"dataset"``). The split
+function lives at ``genaug.data.split.split`` (it is not re-exported here, so that the name
+``genaug.data.split`` keeps meaning the module).
+"""
+
+from genaug.data.datasets import DatasetInfo, describe_dataset, list_datasets, load_dataset
 from genaug.data.labeled import LabeledData
+from genaug.data.readers import read_image_folder, read_npz, write_npz
+from genaug.data.split import Split
 
-__all__ = ["LabeledData"]
+__all__ = [
+    "DatasetInfo",
+    "LabeledData",
+    "Split",
+    "describe_dataset",
+    "list_datasets",
+    "load_dataset",
+    "read_image_folder",
+    "read_npz",
+    "write_npz",
+]

@@ -1,0 +1,434 @@
+"""Read a user's data into :class:`LabeledData`: image folders and ``.npz`` archives.
+
+Every reader validates all of its input before it returns anything: a bad file raises a
+``ValueError`` that names the file (or key) and what was expected; there are no partial results.
+(CSV/Parquet tabular reading lives in ``genaug.data.tabular``.)
+
+Example:
+    >>> from genaug.data.readers import read_image_folder, write_npz, read_npz
+    >>> data = read_image_folder("flowers/", size=(32, 32), mode="RGB")  # doctest: +SKIP
+    >>> write_npz(data, "flowers.npz")  # doctest: +SKIP
+    >>> read_npz("flowers.npz").x.shape  # doctest: +SKIP
+    torch.Size([120, 3, 32, 32])
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import torch
+
+from genaug.data.labeled import MODALITIES, LabeledData
+from genaug.validation import check_choice
+
+__all__ = ["IMAGE_EXTENSIONS", "read_image_folder", "read_npz", "write_npz"]
+
+IMAGE_EXTENSIONS: tuple[str, ...] = (".png", ".jpg", ".jpeg", ".bmp")
+_META_PREFIX = "meta."
+_RESERVED_KEYS = ("class_names", "modality")
+
+
+# ------------------------------------------------------------------------------------ image folder
+
+
+def read_image_folder(
+    path: str | os.PathLike[str],
+    *,
+    size: tuple[int, int] | None = None,
+    mode: Literal["L", "RGB"] = "L",
+    extensions: Sequence[str] = IMAGE_EXTENSIONS,
+) -> LabeledData:
+    """Read a folder with one sub-folder of images per class.
+
+    ``path/<class name>/<any/depth/>image.png``: the sorted names of the sub-folders are the class
+    names (hidden folders, starting with ``.``, are skipped); images are found recursively inside
+    each class folder, matched on ``extensions`` (case-insensitive), and read in sorted order.
+    Files with other extensions are ignored. Pillow decodes them; ``mode="L"`` gives one grey
+    channel, ``"RGB"`` three (transparency is dropped).
+
+    Args:
+        path: the root folder.
+        size: ``(height, width)`` to resize every image to (bilinear, antialiased). When
+            ``None``, all images must already have the same size.
+        mode: ``"L"`` (grey) or ``"RGB"``.
+        extensions: file name endings that count as images.
+
+    Returns:
+        Images ``x`` of shape (N, C, H, W), float32 in [0, 1] (C = 1 for ``"L"``, 3 for
+        ``"RGB"``); ``meta["path"]`` holds each file's path relative to ``path`` (POSIX style).
+
+    Raises:
+        FileNotFoundError: ``path`` does not exist.
+        ValueError: no class folders; a class folder without images (named); an image that
+            cannot be decoded (named); images of different sizes without ``size`` (the file and
+            both sizes are named); an invalid ``size`` or ``mode``.
+
+    Example:
+        >>> data = read_image_folder("pets/", size=(64, 64), mode="RGB")  # doctest: +SKIP
+        >>> data.class_names  # doctest: +SKIP
+        ('cat', 'dog')
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    root = Path(path)
+    if not root.exists():
+        raise FileNotFoundError(f"path {str(root)!r} does not exist; expected a folder of class folders")
+    if not root.is_dir():
+        raise ValueError(f"path must be a folder with one sub-folder per class; got file {str(root)!r}")
+    check_choice("mode", mode, ("L", "RGB"))
+    target = _check_size(size)
+    exts = _check_extensions(extensions)
+
+    class_dirs = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    if not class_dirs:
+        raise ValueError(
+            f"no class folders in {str(root)!r}; expected one sub-folder of images per class, "
+            "e.g. root/cat/1.png, root/dog/2.png"
+        )
+    files: list[Path] = []
+    labels: list[int] = []
+    for label, class_dir in enumerate(class_dirs):
+        found = sorted(
+            f for f in class_dir.rglob("*")
+            if f.is_file() and f.suffix.lower() in exts
+            and not any(part.startswith(".") for part in f.relative_to(class_dir).parts)
+        )
+        if not found:
+            raise ValueError(
+                f"class folder {class_dir.name!r} ({str(class_dir)!r}) holds no images with "
+                f"extensions {list(exts)}"
+            )
+        files.extend(found)
+        labels.extend([label] * len(found))
+
+    resample = Image.Resampling.BILINEAR
+    arrays: list[np.ndarray] = []
+    first: tuple[Path, tuple[int, int]] | None = None
+    for file in files:
+        try:
+            with Image.open(file) as img:
+                img = img.convert(mode)
+                if target is not None and (img.height, img.width) != target:
+                    img = img.resize((target[1], target[0]), resample=resample)
+                array = np.asarray(img, dtype=np.uint8)
+        except (OSError, UnidentifiedImageError, ValueError, SyntaxError) as err:
+            raise ValueError(f"cannot read image {str(file)!r}: {err}") from err
+        hw = (int(array.shape[0]), int(array.shape[1]))
+        if first is None:
+            first = (file, hw)
+        elif hw != first[1]:
+            raise ValueError(
+                f"all images must have the same size; {str(file)!r} is {hw[0]}x{hw[1]} (HxW) but "
+                f"{str(first[0])!r} is {first[1][0]}x{first[1][1]}; pass size=(height, width) to resize"
+            )
+        arrays.append(array)
+
+    stacked = np.stack(arrays)
+    stacked = stacked[:, None] if stacked.ndim == 3 else stacked.transpose(0, 3, 1, 2)
+    x = torch.from_numpy(np.ascontiguousarray(stacked)).to(torch.float32).div_(255.0)
+    rel = np.array([f.relative_to(root).as_posix() for f in files])
+    return LabeledData(x, np.asarray(labels, np.int64), [d.name for d in class_dirs], "image", {"path": rel})
+
+
+def _check_size(size: Any) -> tuple[int, int] | None:
+    if size is None:
+        return None
+    ok = (
+        isinstance(size, tuple | list) and len(size) == 2
+        and all(isinstance(s, int | np.integer) and not isinstance(s, bool) and s > 0 for s in size)
+    )
+    if not ok:
+        raise ValueError(f"size must be None or a (height, width) pair of positive ints; got {size!r}")
+    return int(size[0]), int(size[1])
+
+
+def _check_extensions(extensions: Any) -> tuple[str, ...]:
+    if isinstance(extensions, str) or not all(isinstance(e, str) and e for e in extensions):
+        raise ValueError(
+            f"extensions must be a sequence of file endings such as ('.png', '.jpg'); got {extensions!r}"
+        )
+    exts = tuple(e.lower() if e.startswith(".") else f".{e.lower()}" for e in extensions)
+    if not exts:
+        raise ValueError("extensions must name at least one file ending; got an empty sequence")
+    return exts
+
+
+# ---------------------------------------------------------------------------------------- npz
+
+
+def read_npz(
+    path: str | os.PathLike[str],
+    *,
+    x_key: str = "x",
+    y_key: str = "y",
+    modality: Literal["image", "signal", "audio", "tabular", "text"] | None = None,
+    class_names: Sequence[str] | None = None,
+    scale: Literal["auto"] | None = None,
+) -> LabeledData:
+    """Read samples and labels from a NumPy ``.npz`` archive (no pickle).
+
+    How ``x`` is read (when ``modality`` is ``None``, it is inferred from ``x.ndim``):
+
+    * 4-D: images (N, C, H, W). Channels-last (N, H, W, C) is refused, not transposed.
+    * 3-D with ``modality="signal"``/``"audio"``: (N, C, T).
+    * 3-D with ``modality="image"``, or with ``modality=None`` when it looks like grey images
+      (N, H, W) -- both H and W at least 4 and neither more than 4 times the other -- becomes
+      (N, 1, H, W). Any other 3-D ``x`` without ``modality`` is an error that asks for one.
+    * 2-D: tabular (N, F); 1-D strings: text.
+
+    Labels ``y`` are ints in ``[0, n_classes)`` or strings (mapped to their index in
+    ``class_names``; sorted unique values when ``class_names`` is not given). Class names come
+    from the argument, else from a ``class_names`` array in the archive, else ``"0"`` ...
+    ``str(max(y))``. Arrays stored as ``meta.<name>`` (as :func:`write_npz` writes them)
+    become ``meta[<name>]``.
+
+    Args:
+        path: the ``.npz`` file.
+        x_key: key of the samples.
+        y_key: key of the labels.
+        modality: ``"image"``, ``"signal"``, ``"audio"``, ``"tabular"``, ``"text"`` or ``None``
+            (infer, see above; a ``modality`` array in the archive is used first).
+        class_names: one name per class.
+        scale: ``"auto"`` divides integer images by their dtype's maximum (uint8 by 255, uint16
+            by 65535); ``None`` leaves values as stored. Only images are scaled.
+
+    Returns:
+        The data; image/signal/audio ``x`` as float32 tensors, tabular ``x`` as an array, text as
+        a list of str.
+
+    Raises:
+        ValueError: a missing key (named, with the keys present); ``x``/``y`` length mismatch;
+            NaN or infinite values (first bad sample named); image values outside [0, 1]; a shape
+            that does not fit the modality; labels outside ``class_names``.
+
+    Example:
+        >>> import numpy as np
+        >>> np.savez("d.npz", x=np.zeros((4, 28, 28), np.uint8), y=[0, 1, 0, 1])  # doctest: +SKIP
+        >>> read_npz("d.npz", scale="auto").x.shape  # doctest: +SKIP
+        torch.Size([4, 1, 28, 28])
+    """
+    file = Path(path)
+    if not file.is_file():
+        raise FileNotFoundError(f"path {str(file)!r} is not a file; expected a .npz archive")
+    if modality is not None:
+        check_choice("modality", modality, MODALITIES)
+    check_choice("scale", scale, ("auto", None))
+    try:
+        archive = np.load(file, allow_pickle=False)
+    except (OSError, ValueError) as err:
+        raise ValueError(f"cannot read {str(file)!r} as a .npz archive: {err}") from err
+    if not hasattr(archive, "files"):
+        raise ValueError(
+            f"{str(file)!r} holds a single array, not a .npz archive with keys {x_key!r}, {y_key!r}"
+        )
+    with archive:
+        keys = list(archive.files)
+        arrays = {}
+        for name, key in (("x_key", x_key), ("y_key", y_key)):
+            if key not in keys:
+                raise ValueError(f"{name}={key!r} is not in {str(file)!r}; keys present: {keys}")
+        for key in keys:
+            try:
+                arrays[key] = archive[key]
+            except ValueError as err:  # object arrays need pickle, which is never allowed
+                raise ValueError(f"cannot read key {key!r} of {str(file)!r} without pickle: {err}") from err
+
+    x, y = arrays[x_key], arrays[y_key]
+    where = f"in {str(file)!r}"
+    if y.ndim != 1:
+        raise ValueError(f"{y_key!r} {where} must be 1-D (one label per sample); got shape {y.shape}")
+    if x.ndim == 0 or len(x) != len(y):
+        n_x = 0 if x.ndim == 0 else len(x)
+        raise ValueError(
+            f"{x_key!r} and {y_key!r} {where} must have the same length; got {n_x} samples "
+            f"(shape {x.shape}) and {len(y)} labels"
+        )
+    if modality is None and "modality" in arrays:
+        modality = check_choice(f"modality stored {where}", str(arrays["modality"]), MODALITIES)
+    modality = _infer_modality(x, modality, x_key, where)
+
+    names = class_names
+    if names is None and "class_names" in arrays:
+        names = [str(n) for n in np.atleast_1d(arrays["class_names"])]
+    labels, names = _labels(y, names, y_key, where)
+
+    meta = {k[len(_META_PREFIX):]: v for k, v in arrays.items() if k.startswith(_META_PREFIX)}
+    return LabeledData(_to_x(x, modality, scale, x_key, where), labels, names, modality, meta)
+
+
+def _infer_modality(x: np.ndarray, modality: str | None, x_key: str, where: str) -> str:
+    shape = tuple(x.shape)
+    if x.dtype.kind in "US":
+        if modality not in (None, "text") or x.ndim != 1:
+            raise ValueError(
+                f"{x_key!r} {where} holds strings of shape {shape}; only modality='text' with 1-D "
+                f"strings is accepted; got modality={modality!r}"
+            )
+        return "text"
+    if x.dtype.kind not in "biuf":
+        raise ValueError(f"{x_key!r} {where} must be numeric or strings; got dtype {x.dtype}")
+    expected = {"image": (3, 4), "signal": (3,), "audio": (3,), "tabular": (2,), "text": (1,)}
+    if modality is not None:
+        if x.ndim not in expected[modality] or modality == "text":
+            shapes = {"image": "(N, C, H, W) or (N, H, W)", "signal": "(N, C, T)",
+                      "audio": "(N, C, T)", "tabular": "(N, F)", "text": "(N,) strings"}[modality]
+            raise ValueError(
+                f"{x_key!r} {where} has shape {shape}, which does not fit modality={modality!r}; "
+                f"expected {shapes}"
+            )
+        inferred = modality
+    elif x.ndim == 4:
+        inferred = "image"
+    elif x.ndim == 3:
+        h, w = shape[1], shape[2]
+        if min(h, w) >= 4 and max(h, w) <= 4 * min(h, w):
+            inferred = "image"
+        else:
+            raise ValueError(
+                f"{x_key!r} {where} has shape {shape}, which does not look like grey images (N, H, W); "
+                "pass modality='signal' or 'audio' for (N, C, T), or modality='image'"
+            )
+    elif x.ndim == 2:
+        inferred = "tabular"
+    else:
+        raise ValueError(
+            f"{x_key!r} {where} has shape {shape}; expected (N, C, H, W) or (N, H, W) images, "
+            "(N, C, T) signals or (N, F) tables"
+        )
+    if inferred == "image" and x.ndim == 4 and shape[1] not in (1, 3, 4) and shape[3] in (1, 3, 4):
+        raise ValueError(
+            f"{x_key!r} {where} has shape {shape}, which looks channels-last (N, H, W, C); "
+            "store images as (N, C, H, W), e.g. x.transpose(0, 3, 1, 2)"
+        )
+    return inferred
+
+
+def _labels(
+    y: np.ndarray, names: Sequence[str] | None, y_key: str, where: str
+) -> tuple[np.ndarray, list[str]]:
+    if names is not None:
+        names = [str(n) for n in names]
+        if not names:
+            raise ValueError("class_names must name at least one class; got an empty sequence")
+        if len(set(names)) != len(names):
+            raise ValueError(f"class_names must be unique; got {names}")
+    if y.dtype.kind in "US":
+        values = [str(v) for v in y]
+        if names is None:
+            names = sorted(set(values))
+        lookup = {n: i for i, n in enumerate(names)}
+        unknown = sorted(set(values) - set(lookup))
+        if unknown:
+            raise ValueError(f"labels {unknown[:5]} in {y_key!r} {where} are not in class_names {names}")
+        return np.array([lookup[v] for v in values], dtype=np.int64), names
+    if y.dtype.kind == "f":
+        if not np.isfinite(y).all() or not np.all(y == np.round(y)):
+            raise ValueError(f"{y_key!r} {where} must hold integer class indices; got non-integer floats")
+    elif y.dtype.kind not in "biu":
+        raise ValueError(f"{y_key!r} {where} must hold integer class indices or strings; got dtype {y.dtype}")
+    labels = y.astype(np.int64)
+    if labels.size and labels.min() < 0:
+        raise ValueError(f"{y_key!r} {where} must hold labels >= 0; got {int(labels.min())}")
+    if names is None:
+        n = int(labels.max()) + 1 if labels.size else 1
+        names = [str(i) for i in range(n)]
+    elif labels.size and labels.max() >= len(names):
+        raise ValueError(
+            f"label {int(labels.max())} in {y_key!r} {where} is out of range for "
+            f"{len(names)} class_names {names}"
+        )
+    return labels, names
+
+
+def _to_x(x: np.ndarray, modality: str, scale: str | None, x_key: str, where: str) -> Any:
+    if modality == "text":
+        return [str(s) for s in x]
+    if x.dtype.kind == "f":
+        bad = ~np.isfinite(x.reshape(len(x), -1)).all(axis=1)
+        if bad.any():
+            raise ValueError(
+                f"{x_key!r} {where} contains NaN or infinite values (first at sample "
+                f"{int(np.flatnonzero(bad)[0])}; {int(bad.sum())} samples affected)"
+            )
+    if modality == "tabular":
+        return x
+    if modality == "image":
+        if scale == "auto" and x.dtype.kind == "u" and x.dtype.itemsize <= 2:
+            maximum = np.iinfo(x.dtype).max
+            x = x.astype(np.float32) / np.float32(maximum)
+        if x.ndim == 3:
+            x = x[:, None]
+        if x.size and (x.min() < 0 or x.max() > 1):
+            hint = " (pass scale='auto' to divide uint8 by 255)" if x.dtype.kind in "ui" else ""
+            raise ValueError(
+                f"image values in {x_key!r} {where} must be in [0, 1]; got min {float(x.min()):.4g}, "
+                f"max {float(x.max()):.4g}, dtype {x.dtype}{hint}"
+            )
+    return torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
+
+
+def write_npz(data: LabeledData, path: str | os.PathLike[str], *, compress: bool = False) -> Path:
+    """Write ``data`` to a ``.npz`` archive that :func:`read_npz` reads back unchanged.
+
+    Keys: ``x``, ``y``, ``class_names``, ``modality`` and ``meta.<name>`` per metadata entry.
+    The archive is written to a temporary file in the same folder and renamed into place, so a
+    reader never sees a partial file. Nothing is pickled: object-dtype metadata is refused.
+
+    Args:
+        data: image/signal/audio (tensor ``x``), tabular (NumPy ``x``) or text data.
+        path: destination; written exactly there (no ``.npz`` suffix is added).
+        compress: use zip compression (smaller, slower).
+
+    Returns:
+        ``path`` as a :class:`~pathlib.Path`.
+
+    Example:
+        >>> write_npz(data, "out/digits.npz")  # doctest: +SKIP
+        PosixPath('out/digits.npz')
+    """
+    if not isinstance(data, LabeledData):
+        raise TypeError(f"data must be a LabeledData; got {type(data).__name__}")
+    x = data.x
+    if isinstance(x, torch.Tensor):
+        x_arr = x.detach().cpu().numpy()
+    elif isinstance(x, np.ndarray):
+        x_arr = x
+    elif data.modality == "text":
+        x_arr = np.array(x, dtype=str)
+    else:
+        raise TypeError(
+            f"write_npz stores tensor, NumPy or text x; got {type(x).__name__} for modality "
+            f"{data.modality!r} (write tables with genaug.data.tabular)"
+        )
+    arrays: dict[str, np.ndarray] = {
+        "x": x_arr,
+        "y": data.y,
+        "class_names": np.array(data.class_names, dtype=str),
+        "modality": np.array(data.modality),
+    }
+    for key, value in data.meta.items():
+        value = np.asarray(value)
+        if value.dtype == object:
+            raise TypeError(f"meta[{key!r}] has dtype object, which .npz cannot hold without pickle")
+        arrays[_META_PREFIX + key] = value
+    if len(x_arr) != len(data.y):  # pragma: no cover - LabeledData guarantees it
+        raise ValueError("x and y lengths differ")
+
+    dest = Path(path)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            (np.savez_compressed if compress else np.savez)(fh, **arrays)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, dest)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return dest
