@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from genaug.data import LabeledData, Split
-from genaug.data.split import split
+from genaug.data.splits import split
 
 PARTS = ("labeled", "unlabeled", "val", "test")
 

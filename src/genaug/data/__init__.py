@@ -1,14 +1,12 @@
 """Data containers, built-in datasets, readers and splits.
 
-Importing this package registers the built-in datasets (registry kind ``"dataset"``). The split
-function lives at ``genaug.data.split.split`` (it is not re-exported here, so that the name
-``genaug.data.split`` keeps meaning the module).
+Importing this package registers the built-in datasets (registry kind ``"dataset"``).
 """
 
 from genaug.data.datasets import DatasetInfo, describe_dataset, list_datasets, load_dataset
 from genaug.data.labeled import LabeledData
 from genaug.data.readers import read_image_folder, read_npz, write_npz
-from genaug.data.split import Split
+from genaug.data.splits import Split, split
 
 __all__ = [
     "DatasetInfo",
@@ -19,5 +17,6 @@ __all__ = [
     "load_dataset",
     "read_image_folder",
     "read_npz",
+    "split",
     "write_npz",
 ]

@@ -8,7 +8,7 @@ is a subset of the 10-per-class one.
 
 Example:
     >>> from genaug.data import load_dataset
-    >>> from genaug.data.split import split
+    >>> from genaug.data.splits import split
     >>> parts = split(load_dataset("digits"), labeled_per_class=5, val_per_class=10, seed=0)
     >>> len(parts.labeled), len(parts.val)
     (50, 100)
