@@ -1,1 +1,0 @@
-"""Fusion of real and synthetic data for training."""
