@@ -1,5 +1,54 @@
-"""Classical augmentation (batched, explicit-generator)."""
+"""Classical augmentation (batched, explicit-generator).
 
-from genaug.ops.base import Augmenter
+Image augmenters take (B, C, H, W) float batches in [0, 1]; signal augmenters take (B, C, T).
+Every augmenter draws all randomness in ``make_params`` from an explicit ``torch.Generator`` and
+applies it deterministically, so ``aug(x, generator=0)`` is repeatable and ``params`` replay a
+call exactly. Label mixers (MixUp, CutMix) also take soft labels: ``mixer(x, y_soft)``.
 
-__all__ = ["Augmenter"]
+Example:
+    >>> import torch
+    >>> from genaug import ops
+    >>> aug = ops.build([{"name": "affine", "degrees": 10}, {"name": "gaussian_noise", "std": 0.02}])
+    >>> aug(torch.rand(8, 1, 28, 28), generator=0).shape
+    torch.Size([8, 1, 28, 28])
+"""
+
+from genaug.ops.base import Augmenter, Params
+from genaug.ops.builder import accepted_options, build, to_config
+from genaug.ops.compose import OneOf, RandomApply, Sequential
+from genaug.ops.defaults import default_augmenter, default_config
+from genaug.ops.geometric import Affine, Flip, RandomResizedCrop
+from genaug.ops.mixing_ops import CutMix, LabelMixer, MixUp, one_hot
+from genaug.ops.photometric import Color, GaussianBlur, GaussianNoise, RandomErasing
+from genaug.ops.policies import OPERATIONS, RandAugment, TrivialAugment
+from genaug.ops.signal1d import SignalNoise, SignalScale, SignalShift
+
+__all__ = [
+    "OPERATIONS",
+    "Affine",
+    "Augmenter",
+    "Color",
+    "CutMix",
+    "Flip",
+    "GaussianBlur",
+    "GaussianNoise",
+    "LabelMixer",
+    "MixUp",
+    "OneOf",
+    "Params",
+    "RandAugment",
+    "RandomApply",
+    "RandomErasing",
+    "RandomResizedCrop",
+    "Sequential",
+    "SignalNoise",
+    "SignalScale",
+    "SignalShift",
+    "TrivialAugment",
+    "accepted_options",
+    "build",
+    "default_augmenter",
+    "default_config",
+    "one_hot",
+    "to_config",
+]

@@ -73,6 +73,10 @@ class Augmenter(ABC):
         return self.apply(batch, params)
 
     # ----- helpers ------------------------------------------------------------------------
+    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        """Shape of the output for an input of ``input_shape`` (the same, unless an op resizes)."""
+        return tuple(input_shape)
+
     def _check_batch(self, batch: torch.Tensor) -> None:
         if self.input_ndim == 4:
             check_image_batch("batch", batch)

@@ -1,0 +1,131 @@
+"""Build augmenters from YAML-style configs and turn them back into configs.
+
+A config is one of:
+
+* a dict ``{"name": <registered augmenter>, **options}``, e.g. ``{"name": "affine", "degrees": 10}``;
+* a list of configs, which becomes a :class:`~genaug.ops.compose.Sequential`;
+* a bare name (``"flip"``), meaning that augmenter with its default options;
+* an already built augmenter or label mixer (returned unchanged).
+
+Compositions nest: ``{"name": "one_of", "augmenters": [{"name": "gaussian_blur"}, ...]}``.
+
+Example:
+    >>> import yaml
+    >>> cfg = yaml.safe_load('''
+    ... - {name: affine, degrees: 10, translate: 0.1}
+    ... - name: one_of
+    ...   augmenters: [{name: gaussian_noise, std: 0.02}, {name: gaussian_blur}]
+    ... ''')
+    >>> build(cfg)
+    Sequential(augmenters=[...], p=1.0)
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from genaug import registry
+from genaug.ops.base import Augmenter
+from genaug.ops.mixing_ops import LabelMixer
+
+AugmenterConfig = Mapping[str, Any] | Sequence[Any] | str | Augmenter | LabelMixer
+
+
+def accepted_options(cls: type) -> list[str]:
+    """Keyword options accepted by ``cls``'s constructor, in signature order."""
+    params = inspect.signature(cls.__init__).parameters.values()
+    return [
+        p.name for p in params
+        if p.name != "self" and p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
+
+
+def build(config: AugmenterConfig) -> Augmenter | LabelMixer:
+    """Build an augmenter (or a label mixer such as ``mixup``) from a config.
+
+    Args:
+        config: a ``{"name": ..., **options}`` mapping, a list of them (-> ``Sequential``), a
+            registered name, or an augmenter instance (returned unchanged).
+
+    Returns:
+        The augmenter. Mixers (``mixup``, ``cutmix``) come back as :class:`LabelMixer`.
+
+    Raises:
+        ValueError: unknown name (the message lists the registered ones), missing ``name``,
+            or unknown options (the message names them and lists the accepted ones).
+        TypeError: a config of another type.
+
+    Example:
+        >>> build({"name": "affine", "degrees": 10}).degrees
+        10
+    """
+    if isinstance(config, Augmenter | LabelMixer):
+        return config
+    if isinstance(config, str):
+        return _create(config, {})
+    if isinstance(config, Mapping):
+        options = dict(config)
+        if "name" not in options:
+            raise ValueError(
+                f"augmenter config must have a 'name' key; got keys {sorted(options)}; "
+                f"available names: {', '.join(registry.available('augmenter'))}"
+            )
+        name = options.pop("name")
+        if not isinstance(name, str):
+            raise TypeError(f"augmenter config 'name' must be a str; got {name!r}")
+        return _create(name, options)
+    if isinstance(config, Sequence):
+        from genaug.ops.compose import Sequential
+
+        return Sequential(augmenters=list(config))
+    raise TypeError(
+        "augmenter config must be a dict with 'name', a list of such dicts, a name or an "
+        f"Augmenter; got {type(config).__name__}"
+    )
+
+
+def _create(name: str, options: dict[str, Any]) -> Augmenter | LabelMixer:
+    cls = registry.get("augmenter", name)
+    accepted = accepted_options(cls)
+    unknown = sorted(set(options) - set(accepted))
+    if unknown:
+        raise ValueError(
+            f"unknown option(s) {', '.join(map(repr, unknown))} for augmenter {name!r}; "
+            f"accepted: {', '.join(accepted)}"
+        )
+    return cls(**options)
+
+
+def to_config(augmenter: Augmenter | LabelMixer) -> dict[str, Any]:
+    """The config dict that :func:`build` turns back into an equal augmenter.
+
+    Nested augmenters of compositions become nested config dicts; the result is JSON/YAML-ready
+    (tuples stay tuples; ``json`` writes them as lists, which the constructors accept).
+
+    Example:
+        >>> from genaug.ops import Flip
+        >>> to_config(Flip(p=0.3))
+        {'name': 'flip', 'horizontal': True, 'vertical': False, 'p': 0.3}
+    """
+    name = getattr(type(augmenter), "registry_name", None)
+    if name is None or registry.get("augmenter", name) is not type(augmenter):
+        raise ValueError(f"{type(augmenter).__name__} is not a registered augmenter; cannot write its config")
+    config: dict[str, Any] = {"name": name}
+    for key, value in augmenter.get_config().items():
+        if key == "augmenters":
+            value = [to_config(v) if isinstance(v, Augmenter | LabelMixer) else _plain(v) for v in value]
+        config[key] = value
+    return config
+
+
+def _plain(value: Any) -> Any:
+    """Nested configs given as dicts/lists: convert any instances inside them."""
+    if isinstance(value, Augmenter | LabelMixer):
+        return to_config(value)
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value

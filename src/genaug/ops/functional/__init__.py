@@ -1,0 +1,9 @@
+"""Pure, deterministic augmentation math (no randomness, no settings).
+
+Every function takes a batch and per-sample parameter tensors and returns a new batch; the
+classes in :mod:`genaug.ops` draw the parameters and call these functions.
+"""
+
+from genaug.ops.functional import image, signal1d
+
+__all__ = ["image", "signal1d"]

@@ -1,0 +1,265 @@
+"""Batched image math: (B, C, H, W) float tensors in [0, 1], one parameter per sample.
+
+Every function is deterministic: it takes the batch and per-sample parameter tensors (shape (B,)
+or (B, k)) and returns a new batch of the same dtype. Geometry and filters use kornia; outputs
+that interpolate are clamped to [0, 1] so rounding never leaves the image range.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import kornia
+import torch
+from torch import Tensor
+
+Interpolation = Literal["bilinear", "nearest"]
+Padding = Literal["zeros", "border", "reflection"]
+
+_GRAY_WEIGHTS = (0.299, 0.587, 0.114)
+
+
+def _per_sample(value: Tensor, x: Tensor) -> Tensor:
+    """``value`` (B,) as (B, 1, 1, 1) on ``x``'s device and dtype."""
+    return value.to(device=x.device, dtype=x.dtype).view(-1, 1, 1, 1)
+
+
+def flip(x: Tensor, horizontal: Tensor, vertical: Tensor) -> Tensor:
+    """Mirror each sample left-right where ``horizontal`` and/or up-down where ``vertical``.
+
+    Shape:
+        x: (B, C, H, W); horizontal, vertical: bool (B,). Returns (B, C, H, W).
+    """
+    h = horizontal.to(x.device).view(-1, 1, 1, 1)
+    v = vertical.to(x.device).view(-1, 1, 1, 1)
+    out = torch.where(h, x.flip(-1), x)
+    return torch.where(v, out.flip(-2), out)
+
+
+def affine_matrix(
+    angle: Tensor, translate: Tensor, scale: Tensor, shear: Tensor, height: int, width: int
+) -> Tensor:
+    """The (B, 2, 3) pixel-space affine matrix about the image centre.
+
+    Args:
+        angle: rotation in degrees, clockwise as displayed, (B,).
+        translate: shift in pixels (x, y), (B, 2).
+        scale: isotropic zoom factor, (B,).
+        shear: shear angles in degrees (x, y), (B, 2).
+        height, width: image size, used for the centre.
+
+    Returns:
+        (B, 2, 3) float matrices for :func:`kornia.geometry.transform.warp_affine`.
+    """
+    b = angle.shape[0]
+    dtype = translate.dtype if translate.is_floating_point() else torch.float32
+    center = torch.tensor([(width - 1) / 2.0, (height - 1) / 2.0], dtype=dtype).expand(b, 2)
+    matrix = kornia.geometry.transform.get_affine_matrix2d(
+        translate.to(dtype),
+        center,
+        scale.to(dtype).view(-1, 1).expand(b, 2),
+        angle.to(dtype),
+        sx=torch.deg2rad(shear[:, 0].to(dtype)),
+        sy=torch.deg2rad(shear[:, 1].to(dtype)),
+    )
+    return matrix[:, :2, :]
+
+
+def affine(
+    x: Tensor,
+    angle: Tensor,
+    translate: Tensor,
+    scale: Tensor,
+    shear: Tensor,
+    *,
+    interpolation: Interpolation = "bilinear",
+    padding_mode: Padding = "zeros",
+) -> Tensor:
+    """Rotate, translate, scale and shear each sample about its centre (one warp per batch).
+
+    Args:
+        x: images (B, C, H, W).
+        angle: degrees (B,); translate: pixels (B, 2) as (x, y); scale: (B,); shear: degrees (B, 2).
+        interpolation: ``"bilinear"`` or ``"nearest"``.
+        padding_mode: how pixels outside the source are filled: ``"zeros"``, ``"border"``, ``"reflection"``.
+
+    Returns:
+        Warped images (B, C, H, W), clamped to [0, 1].
+    """
+    _, _, h, w = x.shape
+    matrix = affine_matrix(angle, translate, scale, shear, h, w).to(device=x.device, dtype=x.dtype)
+    out = kornia.geometry.transform.warp_affine(
+        x, matrix, (h, w), mode=interpolation, padding_mode=padding_mode, align_corners=True
+    )
+    return out.clamp_(0.0, 1.0)
+
+
+def resized_crop(
+    x: Tensor, box: Tensor, size: tuple[int, int], *, interpolation: Interpolation = "bilinear"
+) -> Tensor:
+    """Crop ``box`` from each sample and resize it to ``size``.
+
+    Args:
+        x: images (B, C, H, W).
+        box: (B, 4) inclusive pixel corners ``(x0, y0, x1, y1)``.
+        size: output ``(height, width)``.
+        interpolation: ``"bilinear"`` or ``"nearest"``.
+
+    Returns:
+        (B, C, size[0], size[1]) images, clamped to [0, 1].
+    """
+    box = box.to(device=x.device, dtype=x.dtype)
+    x0, y0, x1, y1 = box.unbind(-1)
+    corners = torch.stack(
+        [torch.stack([x0, y0], -1), torch.stack([x1, y0], -1),
+         torch.stack([x1, y1], -1), torch.stack([x0, y1], -1)],
+        dim=1,
+    )
+    out = kornia.geometry.transform.crop_and_resize(
+        x, corners, (int(size[0]), int(size[1])), mode=interpolation, align_corners=True
+    )
+    return out.clamp_(0.0, 1.0)
+
+
+def grayscale(x: Tensor) -> Tensor:
+    """Luma (B, 1, H, W): ITU-R 601 weights for 3 channels, the channel mean otherwise."""
+    if x.shape[1] == 3:
+        w = torch.tensor(_GRAY_WEIGHTS, device=x.device, dtype=x.dtype).view(1, 3, 1, 1)
+        return (x * w).sum(dim=1, keepdim=True)
+    return x.mean(dim=1, keepdim=True)
+
+
+def adjust_brightness(x: Tensor, factor: Tensor) -> Tensor:
+    """Multiply each sample by ``factor`` (B,) and clamp to [0, 1] (0 gives black, 1 identity)."""
+    return (x * _per_sample(factor, x)).clamp_(0.0, 1.0)
+
+
+def adjust_contrast(x: Tensor, factor: Tensor) -> Tensor:
+    """Blend each sample with its mean grey level: ``mean + factor * (x - mean)``, clamped.
+
+    ``factor`` (B,): 0 gives a flat grey image, 1 the identity; works for 1 or 3 channels.
+    """
+    mean = grayscale(x).mean(dim=(-3, -2, -1), keepdim=True)
+    return (mean + _per_sample(factor, x) * (x - mean)).clamp_(0.0, 1.0)
+
+
+def adjust_saturation(x: Tensor, factor: Tensor) -> Tensor:
+    """Blend 3-channel samples with their greyscale by ``factor`` (B,); other channel counts pass."""
+    if x.shape[1] != 3:
+        return x
+    gray = grayscale(x)
+    return (gray + _per_sample(factor, x) * (x - gray)).clamp_(0.0, 1.0)
+
+
+def add_noise(x: Tensor, noise: Tensor, std: Tensor, *, clamp: bool = True) -> Tensor:
+    """``x + std * noise`` with ``std`` (B,) and ``noise`` (B, C, H, W); clamped to [0, 1] if asked."""
+    out = x + _per_sample(std, x) * noise.to(device=x.device, dtype=x.dtype)
+    return out.clamp_(0.0, 1.0) if clamp else out
+
+
+def gaussian_blur(x: Tensor, kernel_size: int, sigma: Tensor) -> Tensor:
+    """Gaussian blur with a square ``kernel_size`` and per-sample ``sigma`` (B,), reflect borders."""
+    sigma = sigma.to(device=x.device, dtype=x.dtype).view(-1, 1).expand(-1, 2)
+    out = kornia.filters.gaussian_blur2d(x, (kernel_size, kernel_size), sigma, border_type="reflect")
+    return out.clamp_(0.0, 1.0)
+
+
+def box_mask(box: Tensor, height: int, width: int, device: torch.device | None = None) -> Tensor:
+    """Boolean (B, 1, H, W) mask, True inside each half-open box ``(y0, x0, y1, x1)`` (B, 4)."""
+    box = box.to(device)
+    rows = torch.arange(height, device=device).view(1, height, 1)
+    cols = torch.arange(width, device=device).view(1, 1, width)
+    y0, x0, y1, x1 = (v.view(-1, 1, 1) for v in box.unbind(-1))
+    inside = (rows >= y0) & (rows < y1) & (cols >= x0) & (cols < x1)
+    return inside.unsqueeze(1)
+
+
+def erase(x: Tensor, box: Tensor, value: Tensor | float) -> Tensor:
+    """Replace each sample's box ``(y0, x0, y1, x1)`` (B, 4) by ``value``.
+
+    ``value`` is a float or a tensor broadcastable to ``x`` (e.g. (B, C, H, W) random fill).
+    """
+    mask = box_mask(box, x.shape[-2], x.shape[-1], x.device)
+    if isinstance(value, Tensor):
+        value = value.to(device=x.device, dtype=x.dtype)
+    else:
+        value = torch.tensor(float(value), device=x.device, dtype=x.dtype)
+    return torch.where(mask, value, x)
+
+
+def blend(x: Tensor, other: Tensor, weight: Tensor) -> Tensor:
+    """Per-sample convex mix ``weight * x + (1 - weight) * other`` with ``weight`` (B,)."""
+    w = weight.to(device=x.device, dtype=x.dtype).view((-1,) + (1,) * (x.ndim - 1))
+    return w * x + (1.0 - w) * other
+
+
+def paste(x: Tensor, other: Tensor, box: Tensor) -> Tensor:
+    """CutMix paste: inside each box ``(y0, x0, y1, x1)`` (B, 4) take ``other``, elsewhere ``x``."""
+    mask = box_mask(box, x.shape[-2], x.shape[-1], x.device)
+    return torch.where(mask, other, x)
+
+
+# ----- policy operations (RandAugment / TrivialAugment) -----------------------------------------
+def shear_x(x: Tensor, degrees: Tensor) -> Tensor:
+    """Shear along x by ``degrees`` (B,), zero fill."""
+    zeros = torch.zeros_like(degrees)
+    return affine(x, zeros, torch.zeros(len(x), 2), torch.ones_like(degrees),
+                  torch.stack([degrees, zeros], -1))
+
+
+def shear_y(x: Tensor, degrees: Tensor) -> Tensor:
+    """Shear along y by ``degrees`` (B,), zero fill."""
+    zeros = torch.zeros_like(degrees)
+    return affine(x, zeros, torch.zeros(len(x), 2), torch.ones_like(degrees),
+                  torch.stack([zeros, degrees], -1))
+
+
+def translate_x(x: Tensor, fraction: Tensor) -> Tensor:
+    """Shift right by ``fraction`` (B,) of the width, zero fill."""
+    zeros = torch.zeros_like(fraction)
+    shift = torch.stack([fraction * x.shape[-1], zeros], -1)
+    return affine(x, zeros, shift, torch.ones_like(fraction), torch.zeros(len(x), 2))
+
+
+def translate_y(x: Tensor, fraction: Tensor) -> Tensor:
+    """Shift down by ``fraction`` (B,) of the height, zero fill."""
+    zeros = torch.zeros_like(fraction)
+    shift = torch.stack([zeros, fraction * x.shape[-2]], -1)
+    return affine(x, zeros, shift, torch.ones_like(fraction), torch.zeros(len(x), 2))
+
+
+def rotate(x: Tensor, degrees: Tensor) -> Tensor:
+    """Rotate clockwise by ``degrees`` (B,) about the centre, zero fill."""
+    return affine(x, degrees, torch.zeros(len(x), 2), torch.ones_like(degrees), torch.zeros(len(x), 2))
+
+
+def sharpen(x: Tensor, factor: Tensor) -> Tensor:
+    """PIL-style sharpness: 0 blurs, 1 is the identity, 2 sharpens; ``factor`` (B,)."""
+    return kornia.enhance.sharpness(x, factor.to(device=x.device, dtype=x.dtype)).clamp_(0.0, 1.0)
+
+
+def posterize(x: Tensor, bits: Tensor) -> Tensor:
+    """Keep the top ``bits`` (B,) int bits of each 8-bit channel value."""
+    return kornia.enhance.posterize(x, bits.to(device=x.device, dtype=torch.long))
+
+
+def solarize(x: Tensor, threshold: Tensor) -> Tensor:
+    """Invert the pixels at or above ``threshold`` (B,)."""
+    t = _per_sample(threshold, x)
+    return torch.where(x >= t, 1.0 - x, x)
+
+
+def autocontrast(x: Tensor) -> Tensor:
+    """Stretch each channel of each sample to span [0, 1] (flat channels are left unchanged)."""
+    lo = x.amin(dim=(-2, -1), keepdim=True)
+    hi = x.amax(dim=(-2, -1), keepdim=True)
+    span = hi - lo
+    flat = span <= 1e-8
+    out = (x - lo) / torch.where(flat, torch.ones_like(span), span)
+    return torch.where(flat, x, out).clamp_(0.0, 1.0)
+
+
+def equalize(x: Tensor) -> Tensor:
+    """Histogram-equalize each channel of each sample (kornia)."""
+    return kornia.enhance.equalize(x).clamp_(0.0, 1.0)
+
