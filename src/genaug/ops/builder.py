@@ -16,8 +16,9 @@ Example:
     ... - name: one_of
     ...   augmenters: [{name: gaussian_noise, std: 0.02}, {name: gaussian_blur}]
     ... ''')
-    >>> build(cfg)
-    Sequential(augmenters=[...], p=1.0)
+    >>> aug = build(cfg)
+    >>> [type(c).__name__ for c in aug.children]
+    ['Affine', 'OneOf']
 """
 
 from __future__ import annotations
