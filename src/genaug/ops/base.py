@@ -37,6 +37,10 @@ class Augmenter(ABC):
     def make_params(self, batch: torch.Tensor, *, generator: torch.Generator) -> Params:
         """Draw every random choice for ``batch``; the result replays exactly through ``apply``."""
         self._check_batch(batch)
+        return self._draw_params(batch, generator=generator)
+
+    def _draw_params(self, batch: torch.Tensor, *, generator: torch.Generator) -> Params:
+        """``make_params`` without the input check (compositions check their batch once)."""
         b = batch.shape[0]
         mask = torch.rand(b, generator=generator) < self.p
         params = self._make_params(batch, generator=generator)

@@ -106,7 +106,7 @@ class Sequential(_Composition):
         children = []
         current = batch
         for child in self._children:
-            children.append(child.make_params(current, generator=generator))
+            children.append(child._draw_params(current, generator=generator))  # batch checked once
             shape = child.output_shape(tuple(current.shape))
             if shape != tuple(current.shape):  # later children draw for the resized shape
                 current = batch.new_zeros(shape)
@@ -191,7 +191,7 @@ class OneOf(_Composition):
                     f"augmenters[{k}] ({type(child).__name__}) changes the batch shape; OneOf needs "
                     "shape-preserving augmenters"
                 )
-            children.append(child.make_params(batch[idx.to(batch.device)], generator=generator))
+            children.append(child._draw_params(batch[idx.to(batch.device)], generator=generator))
         return {"choice": choice, "children": children}
 
     def _apply(self, batch: torch.Tensor, params: Params) -> torch.Tensor:

@@ -65,6 +65,11 @@ class Flip(Augmenter):
             "vertical": torch.full((b,), self.vertical),
         }
 
+    def apply(self, batch: torch.Tensor, params: Params) -> torch.Tensor:
+        # Fold the mask into the flip flags: one pass instead of flip + masked select.
+        mask = params["mask"]
+        return F.flip(batch, params["horizontal"] & mask, params["vertical"] & mask)
+
     def _apply(self, batch: torch.Tensor, params: Params) -> torch.Tensor:
         return F.flip(batch, params["horizontal"], params["vertical"])
 

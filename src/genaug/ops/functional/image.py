@@ -30,10 +30,15 @@ def flip(x: Tensor, horizontal: Tensor, vertical: Tensor) -> Tensor:
     Shape:
         x: (B, C, H, W); horizontal, vertical: bool (B,). Returns (B, C, H, W).
     """
-    h = horizontal.to(x.device).view(-1, 1, 1, 1)
-    v = vertical.to(x.device).view(-1, 1, 1, 1)
-    out = torch.where(h, x.flip(-1), x)
-    return torch.where(v, out.flip(-2), out)
+    out = x
+    for flags, dim in ((horizontal, -1), (vertical, -2)):
+        if not bool(flags.any()):
+            continue
+        if bool(flags.all()):
+            out = out.flip(dim)
+        else:
+            out = torch.where(flags.to(x.device).view(-1, 1, 1, 1), out.flip(dim), out)
+    return out
 
 
 def affine_matrix(
@@ -121,6 +126,15 @@ def resized_crop(
     return out.clamp_(0.0, 1.0)
 
 
+def mean_gray(x: Tensor) -> Tensor:
+    """Mean luma of each sample, (B, 1, 1, 1) (same weights as :func:`grayscale`)."""
+    channel_mean = x.mean(dim=(-2, -1))
+    if x.shape[1] == 3:
+        w = torch.tensor(_GRAY_WEIGHTS, device=x.device, dtype=x.dtype)
+        return (channel_mean @ w).view(-1, 1, 1, 1)
+    return channel_mean.mean(dim=1).view(-1, 1, 1, 1)
+
+
 def grayscale(x: Tensor) -> Tensor:
     """Luma (B, 1, H, W): ITU-R 601 weights for 3 channels, the channel mean otherwise."""
     if x.shape[1] == 3:
@@ -139,8 +153,8 @@ def adjust_contrast(x: Tensor, factor: Tensor) -> Tensor:
 
     ``factor`` (B,): 0 gives a flat grey image, 1 the identity; works for 1 or 3 channels.
     """
-    mean = grayscale(x).mean(dim=(-3, -2, -1), keepdim=True)
-    return (mean + _per_sample(factor, x) * (x - mean)).clamp_(0.0, 1.0)
+    f = _per_sample(factor, x)
+    return torch.addcmul(mean_gray(x) * (1.0 - f), f, x).clamp_(0.0, 1.0)
 
 
 def adjust_saturation(x: Tensor, factor: Tensor) -> Tensor:
@@ -153,7 +167,7 @@ def adjust_saturation(x: Tensor, factor: Tensor) -> Tensor:
 
 def add_noise(x: Tensor, noise: Tensor, std: Tensor, *, clamp: bool = True) -> Tensor:
     """``x + std * noise`` with ``std`` (B,) and ``noise`` (B, C, H, W); clamped to [0, 1] if asked."""
-    out = x + _per_sample(std, x) * noise.to(device=x.device, dtype=x.dtype)
+    out = torch.addcmul(x, noise.to(device=x.device, dtype=x.dtype), _per_sample(std, x))
     return out.clamp_(0.0, 1.0) if clamp else out
 
 

@@ -1,0 +1,146 @@
+"""Throughput of the batched genaug image pipeline against Albumentations on the same images.
+
+Pipeline (both libraries): horizontal flip (p=0.5) -> affine (rotate ±10°, translate ±10 %,
+scale 0.9-1.1, zero fill, bilinear) -> brightness/contrast (±20 %) -> Gaussian noise
+(std 0.01-0.05). genaug runs it on a whole (B, 3, H, W) float32 tensor at once; Albumentations
+runs it image by image on HWC numpy arrays (its native layout, prepared beforehand and not
+timed) in float32 (the same data) and, for reference, uint8 (its fast path).
+
+Semantics differ slightly: Albumentations' RandomBrightnessContrast adds brightness and scales
+contrast about 0, genaug multiplies brightness and blends contrast with the mean grey level; the
+work per pixel is comparable.
+
+Usage:
+    .venv/bin/pip install -c constraints.txt albumentations==2.0.8   # benchmark-only dependency
+    .venv/bin/python benchmarks/bench_image_pipeline.py --repeats 10 --batch-size 256 --sizes 32 64
+
+Numbers on a shared machine are noisy: compare the ratio within one run, not across runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable
+
+import numpy as np
+import torch
+
+from genaug.ops import Affine, Color, Flip, GaussianNoise, Sequential
+from genaug.rng import as_generator
+
+
+def genaug_pipeline() -> Sequential:
+    """The benchmarked genaug pipeline."""
+    return Sequential(augmenters=[
+        Flip(horizontal=True, p=0.5),
+        Affine(degrees=10.0, translate=0.1, scale=(0.9, 1.1)),
+        Color(brightness=0.2, contrast=0.2),
+        GaussianNoise(std=(0.01, 0.05)),
+    ])
+
+
+def albumentations_pipeline(seed: int):
+    """The same pipeline in Albumentations (per image)."""
+    import albumentations as A
+    import cv2
+
+    return A.Compose([
+        A.HorizontalFlip(p=0.5),
+        A.Affine(rotate=(-10, 10), translate_percent=(-0.1, 0.1), scale=(0.9, 1.1),
+                 interpolation=cv2.INTER_LINEAR, border_mode=cv2.BORDER_CONSTANT, fill=0, p=1.0),
+        A.RandomBrightnessContrast(brightness_limit=0.2, contrast_limit=0.2, p=1.0),
+        A.GaussNoise(std_range=(0.01, 0.05), p=1.0),
+    ], seed=seed)
+
+
+def time_it(fn: Callable[[], object], *, warmup: int, repeats: int) -> list[float]:
+    """Seconds per call for ``repeats`` calls after ``warmup`` untimed calls."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def bench_size(size: int, args: argparse.Namespace) -> dict[str, float]:
+    """Images/second (median over repeats) for each library at ``size`` x ``size``."""
+    gen = as_generator(args.seed)
+    images = torch.rand(args.batch_size, 3, size, size, generator=gen)
+    aug = genaug_pipeline()
+    aug_gen = as_generator(args.seed + 1)
+    result: dict[str, float] = {}
+
+    def run_genaug() -> torch.Tensor:
+        return aug(images, generator=aug_gen)
+
+    t = time_it(run_genaug, warmup=args.warmup, repeats=args.repeats)
+    result["genaug"] = args.batch_size / statistics.median(t)
+
+    try:
+        alb = albumentations_pipeline(args.seed)
+    except ImportError:
+        print("albumentations is not installed: pip install -c constraints.txt albumentations==2.0.8")
+        return result
+    hwc_float = [np.ascontiguousarray(im) for im in images.permute(0, 2, 3, 1).numpy()]
+    hwc_uint8 = [(im * 255).round().astype(np.uint8) for im in hwc_float]
+
+    def run_alb(batch: list[np.ndarray]) -> Callable[[], list[np.ndarray]]:
+        return lambda: [alb(image=im)["image"] for im in batch]
+
+    t = time_it(run_alb(hwc_float), warmup=args.warmup, repeats=args.repeats)
+    result["alb_float32"] = args.batch_size / statistics.median(t)
+    t = time_it(run_alb(hwc_uint8), warmup=args.warmup, repeats=args.repeats)
+    result["alb_uint8"] = args.batch_size / statistics.median(t)
+    return result
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=int, default=10, help="timed batches per library and size")
+    parser.add_argument("--warmup", type=int, default=3, help="untimed batches before timing")
+    parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[32, 64], help="square image sides")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch intra-op threads and OpenCV threads (same for both libraries)")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+
+    torch.set_num_threads(args.threads)
+    try:
+        import cv2
+
+        cv2.setNumThreads(args.threads)
+        cv_version = cv2.__version__
+        import albumentations
+
+        alb_version = albumentations.__version__
+    except ImportError:
+        cv_version = alb_version = "not installed"
+    import kornia
+
+    print(f"torch {torch.__version__} (threads={torch.get_num_threads()}), kornia {kornia.__version__}, "
+          f"albumentations {alb_version}, opencv {cv_version} (threads={args.threads})")
+    print(f"batch={args.batch_size}, channels=3, float32 in [0, 1], warmup={args.warmup}, "
+          f"repeats={args.repeats}; images/second = batch / median batch time\n")
+
+    columns = ("size", "genaug", "alb float32", "ratio", "alb uint8", "ratio")
+    widths = (7, 10, 11, 6, 10, 6)
+    header = " | ".join(f"{c:>{w}}" for c, w in zip(columns, widths, strict=True))
+    print(header)
+    print("-" * len(header))
+    for size in args.sizes:
+        r = bench_size(size, args)
+        g = r["genaug"]
+        af, au = r.get("alb_float32", float("nan")), r.get("alb_uint8", float("nan"))
+        cells = (f"{size}x{size}", f"{g:.0f}", f"{af:.0f}", f"{g / af:.2f}", f"{au:.0f}", f"{g / au:.2f}")
+        print(" | ".join(f"{c:>{w}}" for c, w in zip(cells, widths, strict=True)))
+    print("\nratio = genaug images/s / albumentations images/s (> 1: genaug is faster)")
+
+
+if __name__ == "__main__":
+    main()
