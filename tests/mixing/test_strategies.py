@@ -241,3 +241,16 @@ def test_registered_under_strategy_with_mix_prefix():
 def test_prepare_explains_that_fusion_needs_synthetic_data():
     with pytest.raises(TypeError, match="fusion strategy"):
         MixConcat().prepare(object())
+
+
+def test_no_global_rng_is_touched():
+    torch.manual_seed(0)
+    np.random.seed(0)
+    torch_state, np_state = torch.get_rng_state(), np.random.get_state()[1].copy()
+    real, syn = make_real(), make_synthetic()
+    for strat in (MixRatio(synthetic_fraction=0.5), MixTopUp(), MixConcat()):
+        strat.mix(real, syn, generator=None)
+    mixed = MixConcat().mix(real, syn)
+    list(MixedBatchSampler(mixed, batch_size=4, synthetic_fraction=0.5, generator=None))
+    assert torch.equal(torch.get_rng_state(), torch_state)
+    assert np.array_equal(np.random.get_state()[1], np_state)
