@@ -55,7 +55,7 @@ def test_affine_integer_translation_shifts_and_fills_zeros(images: torch.Tensor)
 
 
 def test_affine_params_stay_in_ranges() -> None:
-    x = torch.rand(500, 1, 10, 20)
+    x = torch.rand(500, 1, 10, 20, generator=as_generator(0))
     aug = Affine(degrees=(-5, 15), translate=(0.1, 0.2), scale=(0.8, 1.2), shear=(1, 2, -3, -2))
     params = aug.make_params(x, generator=as_generator(0))
     assert params["angle"].min() >= -5 and params["angle"].max() <= 15
@@ -84,7 +84,7 @@ def test_random_resized_crop_full_box_is_identity(images: torch.Tensor) -> None:
 
 
 def test_random_resized_crop_boxes_fit_and_respect_scale() -> None:
-    x = torch.rand(400, 1, 32, 32)
+    x = torch.rand(400, 1, 32, 32, generator=as_generator(0))
     params = RandomResizedCrop(scale=(0.2, 0.6), ratio=(0.5, 2.0)).make_params(x, generator=as_generator(0))
     y0, x0, y1, x1 = params["box"].unbind(-1)
     assert (y0 >= 0).all() and (x0 >= 0).all() and (y1 <= 32).all() and (x1 <= 32).all()
@@ -95,7 +95,7 @@ def test_random_resized_crop_boxes_fit_and_respect_scale() -> None:
 
 
 def test_random_resized_crop_crops_the_box() -> None:
-    x = torch.rand(1, 1, 8, 8)
+    x = torch.rand(1, 1, 8, 8, generator=as_generator(0))
     aug = RandomResizedCrop(size=4)
     params = {"box": torch.tensor([[2, 2, 6, 6]]), "mask": torch.tensor([True])}
     assert torch.allclose(aug(x, params=params), x[..., 2:6, 2:6], atol=1e-5)

@@ -30,13 +30,13 @@ def test_mixup_labels_sum_to_one_and_equal_the_lambda_mix() -> None:
 
 def test_mixup_works_on_signals_and_tabular_rows() -> None:
     y = one_hot(torch.tensor([0, 1, 1]), 2)
-    for x in (torch.randn(3, 1, 20), torch.randn(3, 5)):
+    for x in (torch.randn(3, 1, 20, generator=as_generator(0)), torch.randn(3, 5, generator=as_generator(0))):
         x2, y2 = MixUp()(x, y, generator=0)
         assert x2.shape == x.shape and torch.allclose(y2.sum(1), torch.ones(3))
 
 
 def test_mixup_lambda_follows_beta() -> None:
-    x = torch.rand(4000, 2)
+    x = torch.rand(4000, 2, generator=as_generator(0))
     lam = MixUp(alpha=2.0).make_params(x, generator=as_generator(0))["lam"]
     assert abs(lam.mean().item() - 0.5) < 0.02
     assert abs(lam.var().item() - 1 / 20) < 0.005  # Beta(2, 2): var = 1 / 20
@@ -82,4 +82,4 @@ def test_one_hot_and_input_errors() -> None:
     with pytest.raises(ValueError, match="alpha"):
         MixUp(alpha=0)
     with pytest.raises(ValueError, match=r"\(B, C, H, W\)"):
-        CutMix()(torch.rand(4, 10), one_hot(torch.arange(4), 4), generator=0)
+        CutMix()(torch.rand(4, 10, generator=as_generator(0)), one_hot(torch.arange(4), 4), generator=0)

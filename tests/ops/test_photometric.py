@@ -30,15 +30,15 @@ def test_color_factors_come_from_their_ranges(images: torch.Tensor) -> None:
     aug = Color(brightness=(0.5, 0.5), contrast=0.0)
     assert torch.allclose(aug(images, generator=0), images * 0.5)
     aug = Color(brightness=0.3, contrast=(0.5, 2.0))
-    params = aug.make_params(torch.rand(300, 3, 2, 2), generator=as_generator(0))
+    params = aug.make_params(torch.rand(300, 3, 2, 2, generator=as_generator(0)), generator=as_generator(0))
     assert params["brightness"].min() >= 0.7 and params["brightness"].max() <= 1.3
     assert params["contrast"].min() >= 0.5 and params["contrast"].max() <= 2.0
 
 
 def test_saturation_is_skipped_for_grayscale_and_desaturates_rgb() -> None:
-    gray = torch.rand(2, 1, 4, 4)
+    gray = torch.rand(2, 1, 4, 4, generator=as_generator(0))
     assert torch.equal(Color(brightness=0, contrast=0, saturation=(0, 0))(gray, generator=0), gray)
-    rgb = torch.rand(2, 3, 4, 4)
+    rgb = torch.rand(2, 3, 4, 4, generator=as_generator(0))
     out = Color(brightness=0, contrast=0, saturation=(0, 0))(rgb, generator=0)
     assert torch.allclose(out, F.grayscale(rgb).expand_as(rgb), atol=1e-6)
 
@@ -69,7 +69,7 @@ def test_gaussian_blur_keeps_constant_images_and_smooths() -> None:
 
 def test_gaussian_blur_kernel_larger_than_image_is_an_error() -> None:
     with pytest.raises(ValueError, match="kernel_size"):
-        GaussianBlur(kernel_size=7)(torch.rand(1, 1, 5, 5), generator=0)
+        GaussianBlur(kernel_size=7)(torch.rand(1, 1, 5, 5, generator=as_generator(0)), generator=0)
     with pytest.raises(ValueError, match="sigma"):
         GaussianBlur(sigma=0.0)
 

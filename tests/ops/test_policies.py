@@ -30,7 +30,7 @@ def test_magnitude_zero_is_identity_for_parametric_operations() -> None:
 
 
 def test_randaugment_params() -> None:
-    x = torch.rand(50, 1, 8, 8)
+    x = torch.rand(50, 1, 8, 8, generator=as_generator(0))
     aug = RandAugment(num_ops=3, magnitude=10, num_magnitude_bins=11)
     params = aug.make_params(x, generator=as_generator(0))
     assert params["op"].shape == (3, 50)
@@ -40,7 +40,7 @@ def test_randaugment_params() -> None:
 
 
 def test_trivialaugment_magnitudes_are_random_bins() -> None:
-    x = torch.rand(200, 1, 8, 8)
+    x = torch.rand(200, 1, 8, 8, generator=as_generator(0))
     params = TrivialAugment(num_magnitude_bins=5).make_params(x, generator=as_generator(0))
     assert params["op"].shape == (1, 200)
     assert set(params["magnitude"].flatten().tolist()) == {0.0, 0.25, 0.5, 0.75, 1.0}

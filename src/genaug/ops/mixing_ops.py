@@ -54,6 +54,15 @@ class LabelMixer(ABC):
 
     Shape:
         x: (B, ...) float; y_soft: (B, K) float probabilities. Outputs have the same shapes.
+
+    Example:
+        >>> import torch
+        >>> mixer = MixUp(alpha=0.2)
+        >>> x, y = torch.rand(4, 1, 8, 8), one_hot(torch.tensor([0, 1, 0, 1]), 2)
+        >>> params = mixer.make_params(x, generator=as_generator(0))
+        >>> x1, y1 = mixer(x, y, params=params)
+        >>> torch.equal(mixer(x, y, params=params)[1], y1)
+        True
     """
 
     input_ndim: ClassVar[int | None] = None  # any rank >= 2
