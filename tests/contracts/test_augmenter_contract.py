@@ -61,12 +61,13 @@ def make(name: str, **overrides) -> object:
 
 
 def kind_of(name: str) -> str:
+    cls = registry.get("augmenter", name)
+    if not (isinstance(cls, type) and issubclass(cls, Augmenter | LabelMixer)):
+        pytest.skip(f"{name!r} is not a batch augmenter or label mixer ({cls!r}); it has its own suite")
     aug = make(name)
     if isinstance(aug, LabelMixer):
         return "mixer"
-    if isinstance(aug, Augmenter):
-        return "signal" if aug.input_ndim == 3 else "image"
-    pytest.skip(f"{name!r} is not a batch augmenter or label mixer ({type(aug).__name__})")
+    return "signal" if aug.input_ndim == 3 else "image"
 
 
 def batch_for(kind: str, *, channels: int = 3, dtype: torch.dtype = torch.float32) -> torch.Tensor:
