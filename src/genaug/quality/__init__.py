@@ -1,1 +1,70 @@
-"""genaug.quality."""
+"""genaug.quality: compare synthetic data with real data (metrics) and keep the good samples (filters).
+
+Importing this package registers the ``metric`` and ``filter`` entries.
+"""
+
+from genaug.quality.features import (
+    ClassifierFeatures,
+    FeatureExtractor,
+    FlattenFeatures,
+    HashingTextFeatures,
+    RandomConvFeatures,
+    default_features,
+    extract_features,
+    fit_feature_classifier,
+    resolve_features,
+)
+from genaug.quality.filters import (
+    DedupFilter,
+    Filter,
+    FilterPipeline,
+    LabelFidelityFilter,
+    NotFittedError,
+    TopKPerClassFilter,
+    as_filter,
+)
+from genaug.quality.metrics import (
+    CAS,
+    DEFAULT_METRICS,
+    FID,
+    KID,
+    PRDC,
+    Diversity,
+    FeatureMetric,
+    LabelFidelity,
+    Memorization,
+    Metric,
+    evaluate_quality,
+)
+from genaug.quality.probe import FeatureProbe
+
+__all__ = [
+    "CAS",
+    "DEFAULT_METRICS",
+    "FID",
+    "KID",
+    "PRDC",
+    "ClassifierFeatures",
+    "DedupFilter",
+    "Diversity",
+    "FeatureExtractor",
+    "FeatureMetric",
+    "FeatureProbe",
+    "Filter",
+    "FilterPipeline",
+    "FlattenFeatures",
+    "HashingTextFeatures",
+    "LabelFidelity",
+    "LabelFidelityFilter",
+    "Memorization",
+    "Metric",
+    "NotFittedError",
+    "RandomConvFeatures",
+    "TopKPerClassFilter",
+    "as_filter",
+    "default_features",
+    "evaluate_quality",
+    "extract_features",
+    "fit_feature_classifier",
+    "resolve_features",
+]
