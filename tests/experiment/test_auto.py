@@ -1,0 +1,198 @@
+"""The ``auto`` strategy: validation-only search that falls back to no synthetic data.
+
+Stand-in synthesizers keep the tests fast and their outcome known:
+
+* ``_test_noise_synth``: uniform-noise images with random labels (pure harm);
+* ``_test_oracle_synth``: held-back real pool samples with their true labels (a "perfect"
+  generator; it reads the labels from ``bank``, set by the test, never from the hidden pool).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+import pytest
+import torch
+
+from genaug import registry
+from genaug.data import load_dataset, split
+from genaug.data.labeled import LabeledData
+from genaug.experiment.auto import AutoStrategy, stratified_halves
+from genaug.rng import as_generator
+
+LOGREG = {"name": "logreg"}
+
+
+class _StandIn:
+    """A minimal synthesizer double that counts its fits and samples."""
+
+    modalities: ClassVar[tuple[str, ...]] = ("image",)
+    calls: ClassVar[dict[str, int]]
+
+    def fit(self, data: LabeledData, y: Any = None, *, unlabeled: LabeledData | None = None,
+            generator: Any = None) -> _StandIn:
+        type(self).calls["fit"] += 1
+        self.data_ = data
+        self.pool_ = unlabeled
+        return self
+
+    def sample(self, n_per_class: int, *, generator: Any = None) -> LabeledData:
+        type(self).calls["sample"] += 1
+        return self._sample(int(n_per_class), as_generator(generator))
+
+
+@registry.register("synthesizer", "_test_noise_synth")
+class NoiseSynth(_StandIn):
+    """Uniform noise images; their (balanced) labels say nothing about them."""
+
+    calls: ClassVar[dict[str, int]] = {"fit": 0, "sample": 0}
+
+    def _sample(self, n: int, g: torch.Generator) -> LabeledData:
+        k = self.data_.num_classes
+        x = torch.rand(n * k, *self.data_.sample_shape, generator=g)
+        y = np.repeat(np.arange(k), n)
+        return LabeledData(x, y, self.data_.class_names, "image")
+
+
+@registry.register("synthesizer", "_test_oracle_synth")
+class OracleSynth(_StandIn):
+    """Real pool samples with their true labels (``bank`` is set by the test)."""
+
+    calls: ClassVar[dict[str, int]] = {"fit": 0, "sample": 0}
+    bank: ClassVar[LabeledData | None] = None
+
+    def _sample(self, n: int, g: torch.Generator) -> LabeledData:
+        assert self.pool_ is not None and not self.pool_.y.any(), "the pool's labels must be hidden"
+        bank = type(self).bank
+        perm = torch.randperm(len(bank), generator=g).numpy()
+        idx = np.concatenate([perm[bank.y[perm] == c][:n] for c in range(bank.num_classes)])
+        picked = bank.subset(np.sort(idx))
+        return LabeledData(picked.x, picked.y, picked.class_names, "image")
+
+
+@registry.register("synthesizer", "_test_signal_only_synth")
+class SignalOnlySynth(NoiseSynth):
+    """Declares that it cannot handle images (must be skipped)."""
+
+    modalities: ClassVar[tuple[str, ...]] = ("signal",)
+
+
+class PoisonedSplit:
+    """A split whose ``test`` part raises on any access."""
+
+    def __init__(self, parts: Any) -> None:
+        self.labeled, self.unlabeled, self.val = parts.labeled, parts.unlabeled, parts.val
+
+    @property
+    def test(self) -> LabeledData:
+        raise AssertionError("the auto strategy read split.test")
+
+
+@pytest.fixture(scope="module")
+def parts() -> PoisonedSplit:
+    data = load_dataset("digits")
+    s = split(data, labeled_per_class=3, val_per_class=10, seed=0)
+    OracleSynth.bank = s.unlabeled
+    return PoisonedSplit(s)
+
+
+def _auto(**options: Any) -> AutoStrategy:
+    config = {"n_per_class": [200], "thresholds": [0.0], "weights": [1.0], "classical": [False],
+              "baselines": ["none"], "model": LOGREG, "repeats": 2, "search": "grid", "n_trials": 4}
+    return registry.create("strategy", "auto", **{**config, **options})
+
+
+def _without_timings(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: v for k, v in r.items() if k != "seconds"} for r in history]
+
+
+def test_noise_synthesizer_is_never_chosen(parts: PoisonedSplit) -> None:
+    plan = _auto(synthesizers=["_test_noise_synth"], n_per_class=[50, 200],
+                 baselines=["none", "classical"]).prepare(parts, generator=0)
+    info = plan.info
+    assert info["chosen"]["strategy"] in ("none", "classical")
+    assert "source" not in plan.train.meta or not (plan.train.meta["source"] == "synthetic").any()
+    assert len(plan.train) == len(parts.labeled)
+    generative = [r for r in info["history"] if r["kind"] == "generative"]
+    assert [r["n_synthetic"] for r in generative] == [500, 2000]
+    # noise clearly hurts, so the choice is not a coin flip
+    assert max(r["mean"] for r in generative) < info["best_no_synthetic"]["mean"]
+    assert len(info["history"]) == 4 and info["search_seconds"] > 0
+    assert info["val_halves"] == {"select": 50, "score": 50}
+
+
+def test_useful_synthetic_data_is_chosen(parts: PoisonedSplit) -> None:
+    OracleSynth.calls.update(fit=0, sample=0)
+    plan = _auto(synthesizers=["_test_oracle_synth"], n_per_class=[50]).prepare(parts, generator=0)
+    chosen = plan.info["chosen"]
+    assert chosen == {"strategy": "generative", "synthesizer": "_test_oracle_synth", "n_per_class": 50,
+                      "threshold": 0.0, "weight": 1.0, "classical": False}
+    assert plan.info["best_generative"]["mean"] > plan.info["best_no_synthetic"]["mean"] + 0.1
+    # the plan trains on the full labeled set plus the chosen synthetic samples
+    assert len(plan.train) == len(parts.labeled) + 500
+    assert (plan.train.meta["source"] == "synthetic").sum() == 500
+    assert OracleSynth.calls == {"fit": 1, "sample": 1}
+
+
+def test_optuna_search_is_deterministic_and_fits_each_synthesizer_once(parts: PoisonedSplit) -> None:
+    options = {"synthesizers": ["_test_noise_synth", "_test_signal_only_synth"],
+               "n_per_class": [10, 20], "thresholds": [0.0, 0.5], "weights": [0.25, 1.0],
+               "search": "optuna", "n_trials": 3, "repeats": 1}
+    NoiseSynth.calls.update(fit=0, sample=0)
+    a = _auto(**options).prepare(parts, generator=123)
+    assert NoiseSynth.calls == {"fit": 1, "sample": 1}  # one fit, one draw of the largest amount
+    b = _auto(**options).prepare(parts, generator=123)
+    assert a.info["chosen"] == b.info["chosen"]
+    assert _without_timings(a.info["history"]) == _without_timings(b.info["history"])
+    generative = [r for r in a.info["history"] if r["kind"] == "generative"]
+    assert len(generative) == 3 and len({tuple(r["config"].values()) for r in generative}) == 3
+    assert all(r["config"]["synthesizer"] == "_test_noise_synth" for r in generative)
+    assert any("_test_signal_only_synth" in s for s in a.info["skipped"])
+    for r in a.info["history"]:
+        assert r["score"] == pytest.approx(r["mean"] - r["stderr"])
+
+
+def test_stratified_halves_are_disjoint_and_balanced(parts: PoisonedSplit) -> None:
+    first, second = stratified_halves(parts.val, generator=5)
+    assert not set(first) & set(second) and len(first) + len(second) == len(parts.val)
+    assert parts.val.subset(first).class_counts().tolist() == [5] * 10
+    again = stratified_halves(parts.val, generator=5)
+    assert np.array_equal(first, again[0]) and np.array_equal(second, again[1])
+
+
+def test_options_are_stored_unchanged() -> None:
+    auto = AutoStrategy(n_per_class=[5], weights=(0.5,), model=LOGREG, search="grid")
+    config = auto.get_config()
+    assert config["n_per_class"] == [5] and config["weights"] == (0.5,) and config["model"] is LOGREG
+    assert config["filter"] == "label_fidelity" and config["synthesizers"] is None
+
+
+@pytest.mark.parametrize(("option", "value"), [
+    ("n_per_class", [0]), ("n_per_class", []), ("n_per_class", [10, 10]), ("weights", [0.0]),
+    ("thresholds", [1.5]), ("search", "random"), ("repeats", 0), ("n_trials", 0), ("penalty", -1.0),
+    ("margin", -0.1), ("baselines", ["bogus"]), ("synthesizers", ["no_such_synth"]),
+    ("model", {"steps": 3}), ("model", {"name": "small_cnn", "steps": 0}),
+    ("filter", {"name": "label_fidelity", "threshold": 0.5}), ("filter", "topk_per_class"),
+])
+def test_bad_options_raise_value_error_naming_them(option: str, value: Any) -> None:
+    with pytest.raises(ValueError, match=option):
+        AutoStrategy(**{option: value})
+
+
+@pytest.mark.parametrize(("option", "value"), [
+    ("classical", [1]), ("use_pool", "yes"), ("n_per_class", 10), ("weights", "0.5"),
+])
+def test_options_of_the_wrong_type_raise_type_error(option: str, value: Any) -> None:
+    with pytest.raises(TypeError, match=option):
+        AutoStrategy(**{option: value})
+
+
+def test_grid_larger_than_budget_and_missing_val_raise(parts: PoisonedSplit) -> None:
+    auto = _auto(synthesizers=["_test_noise_synth"], n_per_class=[1, 2, 3], n_trials=2)
+    with pytest.raises(ValueError, match="n_trials"):
+        auto.prepare(parts, generator=0)
+    empty = PoisonedSplit(parts)
+    empty.val = parts.val.subset([])
+    with pytest.raises(ValueError, match="split.val"):
+        _auto(synthesizers=["_test_noise_synth"]).prepare(empty, generator=0)
