@@ -74,6 +74,16 @@ def check_pair(name: str, value: Any, low: float | None = None, high: float | No
     return (a, b)
 
 
+def all_finite(x: torch.Tensor) -> bool:
+    """True if ``x`` has no NaN/inf; one min/max reduction (NaN propagates), no full bool tensor."""
+    if x.numel() == 0:
+        return True
+    if not torch.is_floating_point(x):
+        return True
+    lo, hi = torch.aminmax(x)
+    return bool(torch.isfinite(lo) & torch.isfinite(hi))
+
+
 def check_image_batch(name: str, x: Any) -> torch.Tensor:
     """Check a (B, C, H, W) floating tensor without NaN/inf; return it unchanged."""
     if not isinstance(x, torch.Tensor):
@@ -82,7 +92,7 @@ def check_image_batch(name: str, x: Any) -> torch.Tensor:
         raise ValueError(f"{name} must have shape (B, C, H, W); got shape {tuple(x.shape)}")
     if not torch.is_floating_point(x):
         raise TypeError(f"{name} must be a floating tensor with values in [0, 1]; got dtype {x.dtype}")
-    if not torch.isfinite(x).all():
+    if not all_finite(x):
         raise ValueError(f"{name} contains NaN or infinite values")
     return x
 
@@ -95,6 +105,6 @@ def check_signal_batch(name: str, x: Any) -> torch.Tensor:
         raise ValueError(f"{name} must have shape (B, C, T); got shape {tuple(x.shape)}")
     if not torch.is_floating_point(x):
         raise TypeError(f"{name} must be a floating tensor; got dtype {x.dtype}")
-    if not torch.isfinite(x).all():
+    if not all_finite(x):
         raise ValueError(f"{name} contains NaN or infinite values")
     return x

@@ -18,7 +18,7 @@ from genaug.ops.base import Params
 from genaug.ops.functional import image as F
 from genaug.registry import register
 from genaug.rng import Seed, as_generator, numpy_rng
-from genaug.validation import check_image_batch, check_int, check_probability, check_range
+from genaug.validation import all_finite, check_image_batch, check_int, check_probability, check_range
 
 
 def one_hot(y: Tensor | Any, num_classes: int, *, dtype: torch.dtype = torch.float32) -> Tensor:
@@ -109,7 +109,7 @@ class LabelMixer(ABC):
             raise TypeError(f"x must be a torch.Tensor of shape (B, ...); got {type(x).__name__}")
         if x.ndim < 2 or not torch.is_floating_point(x):
             raise ValueError(f"x must be a floating tensor of shape (B, ...); got {x.dtype} {tuple(x.shape)}")
-        if not torch.isfinite(x).all():
+        if not all_finite(x):
             raise ValueError("x contains NaN or infinite values")
 
     @staticmethod
