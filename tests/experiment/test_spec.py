@@ -66,3 +66,8 @@ def test_yaml_errors(tmp_path):
     bad.write_text("dataset: [unclosed\n")
     with pytest.raises(SpecError, match="not valid YAML"):
         ExperimentSpec.from_yaml(bad)
+
+
+def test_fusion_strategy_is_not_an_experiment_strategy():
+    with pytest.raises(SpecError, match=r"'mix_concat' is a fusion strategy.*mix:.*classical"):
+        ExperimentSpec.from_dict({**BASE, "strategies": [{"name": "mix_concat"}]})

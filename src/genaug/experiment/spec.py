@@ -134,9 +134,9 @@ class ExperimentSpec(_Strict):
     @model_validator(mode="after")
     def _components_exist(self) -> ExperimentSpec:
         _check_component("dataset", self.dataset.name, self.dataset.options, "dataset")
-        _check_component("model", self.model.name, self.model.options, "model")
+        _check_component("model", self.model.name, self.model.options, "model", build=True)
         for b in self.baselines:
-            _check_component("model", b.name, b.options, "baselines")
+            _check_component("model", b.name, b.options, "baselines", build=True)
         labels = [s.display_name for s in self.strategies]
         if not labels:
             raise ValueError("strategies must list at least one strategy")
@@ -144,7 +144,8 @@ class ExperimentSpec(_Strict):
         if dupes:
             raise ValueError(f"strategy labels must be unique; repeated: {dupes} (set `label:`)")
         for s in self.strategies:
-            _check_component("strategy", s.name, s.options, "strategies")
+            _check_experiment_strategy(s.name)
+            _check_component("strategy", s.name, s.options, "strategies", build=True)
         return self
 
     @classmethod
@@ -174,31 +175,54 @@ class ExperimentSpec(_Strict):
         return self.model_dump(mode="json", exclude_none=True)
 
 
-def _check_component(kind: str, name: str, options: dict[str, Any], where: str) -> None:
+def _check_component(kind: str, name: str, options: dict[str, Any], where: str,
+                     *, build: bool = False) -> None:
     try:
         factory = registry.get(kind, name)  # type: ignore[arg-type]
     except ValueError as exc:
         raise ValueError(f"{where}: {exc}") from None
     allowed = _keyword_names(factory)
-    if allowed is None:
-        return
-    unknown = sorted(set(options) - allowed)
-    if unknown:
+    if allowed is not None:
+        unknown = sorted(set(options) - allowed)
+        if unknown:
+            raise ValueError(
+                f"{where}: unknown option(s) {unknown} for {kind} {name!r}; allowed: {sorted(allowed)}"
+            )
+    if build:  # constructors validate their arguments; fail now rather than mid-run
+        try:
+            factory(**options)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"{where}: {kind} {name!r}: {exc}") from None
+
+
+def _check_experiment_strategy(name: str) -> None:
+    from genaug.experiment.strategies import Strategy
+
+    factory = registry.get("strategy", name)
+    if not (isinstance(factory, type) and issubclass(factory, Strategy)):
+        usable = [n for n in registry.available("strategy")
+                  if isinstance(registry.get("strategy", n), type)
+                  and issubclass(registry.get("strategy", n), Strategy)]
         raise ValueError(
-            f"{where}: unknown option(s) {unknown} for {kind} {name!r}; allowed: {sorted(allowed)}"
+            f"strategies: {name!r} is a fusion strategy; use it as `mix: {{name: {name}}}` inside a "
+            f"generative strategy. Experiment strategies: {usable}"
         )
 
 
 def _keyword_names(factory: Any) -> set[str] | None:
-    target = factory.__init__ if inspect.isclass(factory) else factory
-    params = inspect.signature(target).parameters.values()
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
-        return None
-    return {
-        p.name
-        for p in params
-        if p.name != "self" and p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)
-    }
+    """Keyword arguments ``factory`` accepts, following ``**kwargs`` up a class hierarchy."""
+    targets = [c.__init__ for c in factory.__mro__ if "__init__" in vars(c)] if inspect.isclass(factory) \
+        else [factory]
+    names: set[str] = set()
+    for target in targets:
+        if target is object.__init__:
+            break
+        params = inspect.signature(target).parameters.values()
+        names |= {p.name for p in params
+                  if p.name != "self" and p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)}
+        if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+            return names
+    return None
 
 
 _TOP_MODELS = {
