@@ -5,6 +5,8 @@ Stand-in synthesizers keep the tests fast and their outcome known:
 * ``_test_noise_synth``: uniform-noise images with random labels (pure harm);
 * ``_test_oracle_synth``: held-back real pool samples with their true labels (a "perfect"
   generator; it reads the labels from ``bank``, set by the test, never from the hidden pool).
+
+They are registered for this module only (a fixture), so registry-wide suites never see them.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import torch
 from genaug import registry
 from genaug.data import load_dataset, split
 from genaug.data.labeled import LabeledData
-from genaug.experiment.auto import AutoStrategy, stratified_halves
+from genaug.experiment.auto import AutoStrategy, _paired_gain, stratified_halves
 from genaug.rng import as_generator
 
 LOGREG = {"name": "logreg"}
@@ -42,7 +44,6 @@ class _StandIn:
         return self._sample(int(n_per_class), as_generator(generator))
 
 
-@registry.register("synthesizer", "_test_noise_synth")
 class NoiseSynth(_StandIn):
     """Uniform noise images; their (balanced) labels say nothing about them."""
 
@@ -55,7 +56,6 @@ class NoiseSynth(_StandIn):
         return LabeledData(x, y, self.data_.class_names, "image")
 
 
-@registry.register("synthesizer", "_test_oracle_synth")
 class OracleSynth(_StandIn):
     """Real pool samples with their true labels (``bank`` is set by the test)."""
 
@@ -71,11 +71,24 @@ class OracleSynth(_StandIn):
         return LabeledData(picked.x, picked.y, picked.class_names, "image")
 
 
-@registry.register("synthesizer", "_test_signal_only_synth")
 class SignalOnlySynth(NoiseSynth):
     """Declares that it cannot handle images (must be skipped)."""
 
     modalities: ClassVar[tuple[str, ...]] = ("signal",)
+
+
+STAND_INS = {"_test_noise_synth": NoiseSynth, "_test_oracle_synth": OracleSynth,
+             "_test_signal_only_synth": SignalOnlySynth}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _stand_ins() -> Any:
+    """Register the doubles for this module only, so that no other suite sees them."""
+    registry.available("synthesizer")  # load the real entries first
+    with pytest.MonkeyPatch.context() as mp:
+        for name, cls in STAND_INS.items():
+            mp.setitem(registry._REGISTRY["synthesizer"], name, cls)
+        yield
 
 
 class PoisonedSplit:
@@ -166,6 +179,28 @@ def test_options_are_stored_unchanged() -> None:
     config = auto.get_config()
     assert config["n_per_class"] == [5] and config["weights"] == (0.5,) and config["model"] is LOGREG
     assert config["filter"] == "label_fidelity" and config["synthesizers"] is None
+
+
+def test_paired_gain_counts_the_finite_score_set() -> None:
+    reference = np.zeros((2, 50))
+    assert _paired_gain(reference, reference) == (0.0, 0.0)
+    lucky = reference.copy()
+    lucky[:, :3] = 1.0  # a deterministic classifier that gets 3 more of 50 samples right
+    gain, stderr = _paired_gain(lucky, reference)
+    assert gain == pytest.approx(0.06)
+    assert stderr == pytest.approx(np.std(lucky[0], ddof=1) / np.sqrt(50))  # no spread over seeds
+    assert gain - stderr < 0.03  # one standard error eats half the gain
+
+
+def test_yaml_options_are_checked_against_the_signature() -> None:
+    from genaug.experiment.spec import ExperimentSpec, SpecError
+
+    base = {"name": "t", "dataset": {"name": "digits"}, "model": {"name": "logreg"}}
+    spec = ExperimentSpec.from_dict({**base, "strategies": [{"name": "auto", "n_trials": 2,
+                                                             "n_per_class": [5, 10]}]})
+    assert spec.strategies[0].options == {"n_trials": 2, "n_per_class": [5, 10]}
+    with pytest.raises(SpecError, match="n_trails"):
+        ExperimentSpec.from_dict({**base, "strategies": [{"name": "auto", "n_trails": 2}]})
 
 
 @pytest.mark.parametrize(("option", "value"), [

@@ -111,3 +111,21 @@ def test_resolution_of_feature_specs() -> None:
     data = LabeledData(_images(4), [0, 1, 0, 1], ("a", "b"), "image")
     with pytest.raises(ValueError, match="N=4"):
         extract_features(data, lambda t: t[:2].flatten(1))
+
+
+@pytest.mark.slow
+def test_features_of_a_fitted_genaug_classifier() -> None:
+    from genaug import registry
+    from genaug.quality.features import fit_feature_classifier
+
+    if "small_cnn" not in registry.available("model"):
+        pytest.skip("genaug.train has no small_cnn")
+    y = np.repeat([0, 1], 10)
+    x = _images(20)
+    x[y == 1] *= 0.3
+    real = LabeledData(x, y, ("a", "b"), "image")
+    feats = fit_feature_classifier(real, model="small_cnn", steps=3, batch_size=8)
+    out = feats(real)
+    assert out.ndim == 2 and out.shape[0] == 20
+    np.testing.assert_allclose(out, feats.source.features(real), rtol=1e-6)  # normalised inputs
+    np.testing.assert_array_equal(feats(real), out)

@@ -40,11 +40,12 @@ def test_fits_beats_chance_and_is_deterministic(name, small) -> None:
 
 
 def test_seed_reaches_the_estimator(small) -> None:
-    fit = lambda seed: registry.create("model", "hist_gb", max_iter=10).fit(  # noqa: E731
-        small["train"], augmenter=_noise, generator=seed
+    a, b = (
+        registry.create("model", "hist_gb", max_iter=10).fit(small["train"], augmenter=_noise, generator=seed)
+        for seed in (1, 2)
     )
-    assert fit(1).random_state_ != fit(2).random_state_
-    assert not np.allclose(fit(1).predict_proba(small["test"]), fit(2).predict_proba(small["test"]))
+    assert a.random_state_ != b.random_state_
+    assert not np.allclose(a.predict_proba(small["test"]), b.predict_proba(small["test"]))
 
 
 def test_val_grid_selection_records_every_candidate(small) -> None:
@@ -126,3 +127,14 @@ def test_errors(small) -> None:
     other = LabeledData(small["val"].x, small["val"].y, tuple("abcdefghij"), "image")
     with pytest.raises(ValueError, match="class_names"):
         registry.create("model", "logreg").fit(train, other)
+
+
+def test_standardize_auto_only_for_tabular(small) -> None:
+    train = small["train"]
+    table = LabeledData(train.x.reshape(len(train), -1).numpy(), train.y, train.class_names, "tabular")
+    assert registry.create("model", "svm_rbf").fit(train, generator=0).standardize_ is False
+    assert registry.create("model", "svm_rbf").fit(table, generator=0).standardize_ is True
+    forced = registry.create("model", "logreg", standardize=True).fit(train, generator=0)
+    assert forced.standardize_ is True and forced.scale_.shape == (64,)
+    with pytest.raises(ValueError, match="standardize"):
+        registry.create("model", "logreg", standardize="yes")

@@ -78,7 +78,8 @@ class RandomConvFeatures(FeatureExtractor):
         width: channels per conv block.
         depth: number of conv blocks.
         kernel_size: odd conv kernel size.
-        batch_size: samples per forward pass (memory bound).
+        batch_size: samples per forward pass (lowered automatically for large inputs so that an
+            activation stays under about 128 MiB).
         seed: seed of the random weights.
 
     Shape:
@@ -144,10 +145,13 @@ class RandomConvFeatures(FeatureExtractor):
         convs, projection = self._params(int(x.shape[1]), spatial)
         conv = F.conv2d if spatial == 2 else F.conv1d
         pool = F.avg_pool2d if spatial == 2 else F.avg_pool1d
+        # Cap the batch so that the first activation stays under ~2^25 floats (128 MiB).
+        per_sample = self.width * int(np.prod(x.shape[2:], dtype=np.int64))
+        batch = max(1, min(self.batch_size, (1 << 25) // max(per_sample, 1)))
         out = []
         with torch.no_grad():
-            for start in range(0, len(x), self.batch_size):
-                h = x[start : start + self.batch_size]
+            for start in range(0, len(x), batch):
+                h = x[start : start + batch]
                 pooled = []
                 for weight in convs:
                     h = F.relu(conv(h, weight, padding=self.kernel_size // 2))
@@ -222,10 +226,12 @@ class HashingTextFeatures(FeatureExtractor):
 class ClassifierFeatures(FeatureExtractor):
     """Penultimate-layer features of a fitted classifier, or of any ``features(x) -> (N, D)``.
 
-    Looks up, in order: ``source.model_.features`` (a fitted genaug classifier whose network
-    exposes ``features``), ``source.features``, then ``source`` itself if it is callable. The
-    callable receives float32 tensors batch by batch (moved to the network's device when it has
-    parameters) under ``torch.no_grad()`` with the network in eval mode.
+    Looks up, in order: ``source.features`` when ``source`` is a fitted genaug classifier (it
+    has ``predict_proba``; its ``features`` normalises inputs as in training),
+    ``source.model_.features`` (a network exposing ``features``), ``source.features``, then
+    ``source`` itself if it is callable. The callable receives float32 tensors batch by batch
+    (moved to the network's device when it is a module with parameters) under
+    ``torch.no_grad()`` with the network in eval mode.
 
     Args:
         source: a fitted classifier, a network, or a callable on batches.
@@ -246,6 +252,8 @@ class ClassifierFeatures(FeatureExtractor):
 
     @staticmethod
     def _resolve(source: Any) -> Callable[[torch.Tensor], Any]:
+        if callable(getattr(source, "predict_proba", None)) and callable(getattr(source, "features", None)):
+            return source.features  # a genaug classifier: applies its own input normalisation
         model = getattr(source, "model_", None)
         if model is not None and callable(getattr(model, "features", None)):
             return model.features
