@@ -1,0 +1,161 @@
+"""Pure diffusion math: beta schedules, forward noising ``q_sample`` and the DDIM update.
+
+Notation (Ho et al. 2020; Song et al. 2021): ``alpha_bar[t] = prod_{s<=t} (1 - beta[s])`` for
+``t = 0 .. T-1``; ``x_t = sqrt(alpha_bar[t]) x0 + sqrt(1 - alpha_bar[t]) eps``. A "previous"
+timestep of -1 means the clean sample (``alpha_bar = 1``).
+
+Example:
+    >>> betas = make_betas("cosine", 1000)
+    >>> ac = alphas_cumprod(betas)
+    >>> bool((ac[1:] < ac[:-1]).all())
+    True
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+import torch
+
+Schedule = Literal["linear", "cosine"]
+
+
+def make_betas(schedule: Schedule, num_timesteps: int) -> torch.Tensor:
+    """Noise variances ``beta[t]`` for ``t = 0 .. num_timesteps - 1``.
+
+    Args:
+        schedule: ``"linear"`` (DDPM, 1e-4 to 0.02 rescaled to ``num_timesteps``) or ``"cosine"``
+            (Nichol & Dhariwal 2021, offset s = 0.008, betas clipped at 0.999).
+        num_timesteps: T >= 1.
+
+    Returns:
+        float64 tensor of shape (T,), values in (0, 1).
+    """
+    if not isinstance(num_timesteps, int) or isinstance(num_timesteps, bool) or num_timesteps < 1:
+        raise ValueError(f"num_timesteps must be an int >= 1; got {num_timesteps!r}")
+    t = num_timesteps
+    if schedule == "linear":
+        scale = 1000.0 / t
+        return torch.linspace(scale * 1e-4, min(scale * 0.02, 0.999), t, dtype=torch.float64)
+    if schedule == "cosine":
+        s = 0.008
+        steps = torch.arange(t + 1, dtype=torch.float64) / t
+        f = torch.cos((steps + s) / (1 + s) * math.pi / 2) ** 2
+        ab = f / f[0]
+        return (1 - ab[1:] / ab[:-1]).clamp(1e-8, 0.999)
+    raise ValueError(f"schedule must be one of ['linear', 'cosine']; got {schedule!r}")
+
+
+def alphas_cumprod(betas: torch.Tensor) -> torch.Tensor:
+    """``alpha_bar[t] = prod_{s<=t} (1 - beta[s])``, strictly decreasing in t.
+
+    Shape:
+        (T,) -> (T,).
+    """
+    return torch.cumprod(1.0 - betas.double(), dim=0)
+
+
+def _gather(ac: torch.Tensor, t: torch.Tensor | int, ndim: int, like: torch.Tensor) -> torch.Tensor:
+    """``ac[t]`` broadcast to ``ndim`` dims (t = -1 gives 1.0)."""
+    t = torch.as_tensor(t, device=ac.device, dtype=torch.long)
+    one = torch.ones((), dtype=ac.dtype, device=ac.device)
+    vals = torch.where(t >= 0, ac[t.clamp_min(0)], one)
+    if vals.ndim == 0:
+        return vals.to(like.dtype).to(like.device)
+    return vals.view(-1, *([1] * (ndim - 1))).to(like.dtype).to(like.device)
+
+
+def q_sample(x0: torch.Tensor, t: torch.Tensor | int, noise: torch.Tensor, ac: torch.Tensor) -> torch.Tensor:
+    """Forward-noise ``x0`` to timestep ``t``: ``sqrt(ab[t]) x0 + sqrt(1 - ab[t]) noise``.
+
+    Args:
+        x0: clean samples (B, ...).
+        t: one int for the batch or a (B,) long tensor.
+        noise: standard normal noise shaped like ``x0``.
+        ac: ``alphas_cumprod`` (T,).
+
+    Returns:
+        ``x_t``, shaped like ``x0``.
+    """
+    ab = _gather(ac, t, x0.ndim, x0)
+    return ab.sqrt() * x0 + (1 - ab).sqrt() * noise
+
+
+def predict_x0(x_t: torch.Tensor, eps: torch.Tensor, t: torch.Tensor | int, ac: torch.Tensor) -> torch.Tensor:
+    """The clean sample implied by ``x_t`` and predicted noise ``eps``."""
+    ab = _gather(ac, t, x_t.ndim, x_t)
+    return (x_t - (1 - ab).sqrt() * eps) / ab.sqrt()
+
+
+def ddim_timesteps(num_timesteps: int, sampling_steps: int, start: int | None = None) -> list[int]:
+    """Descending timesteps for a DDIM run from ``start`` (default ``T - 1``) down to about 0.
+
+    Evenly spaced, always including ``start``; at most ``sampling_steps`` entries (fewer when
+    ``start + 1 < sampling_steps``).
+
+    Example:
+        >>> ddim_timesteps(1000, 4)
+        [999, 666, 333, 0]
+    """
+    if sampling_steps < 1:
+        raise ValueError(f"sampling_steps must be >= 1; got {sampling_steps!r}")
+    start = num_timesteps - 1 if start is None else int(start)
+    if not 0 <= start < num_timesteps:
+        raise ValueError(f"start must be in [0, {num_timesteps - 1}]; got {start!r}")
+    n = min(sampling_steps, start + 1)
+    if n == 1:
+        return [start]
+    ts = torch.linspace(start, 0, n, dtype=torch.float64).round().long().tolist()
+    out: list[int] = []
+    for t in ts:
+        if not out or t < out[-1]:
+            out.append(int(t))
+    return out
+
+
+def ddim_step(
+    x_t: torch.Tensor,
+    eps: torch.Tensor,
+    t: int,
+    t_prev: int,
+    ac: torch.Tensor,
+    *,
+    eta: float = 0.0,
+    noise: torch.Tensor | None = None,
+    clip: float | None = None,
+) -> torch.Tensor:
+    """One DDIM update from timestep ``t`` to ``t_prev`` (``-1`` = the clean sample).
+
+    ``x_prev = sqrt(ab_prev) x0 + sqrt(1 - ab_prev - sigma^2) eps + sigma noise`` with
+    ``sigma = eta * sqrt((1 - ab_prev) / (1 - ab_t)) * sqrt(1 - ab_t / ab_prev)``; ``eta = 0`` is
+    deterministic, ``eta = 1`` matches DDPM ancestral sampling.
+
+    Args:
+        x_t: current samples (B, ...).
+        eps: predicted noise, shaped like ``x_t``.
+        t: current timestep; t_prev: target timestep (< t), or -1.
+        ac: ``alphas_cumprod`` (T,).
+        eta: stochasticity in [0, 1].
+        noise: standard normal noise shaped like ``x_t``; required when ``eta > 0``.
+        clip: if given, the predicted ``x0`` is clamped to ``[-clip, clip]`` (and ``eps``
+            recomputed to match).
+
+    Returns:
+        ``x_{t_prev}``, shaped like ``x_t``.
+    """
+    if t_prev >= t:
+        raise ValueError(f"t_prev must be smaller than t; got t={t}, t_prev={t_prev}")
+    ab_t = _gather(ac, t, x_t.ndim, x_t)
+    ab_prev = _gather(ac, t_prev, x_t.ndim, x_t)
+    x0 = (x_t - (1 - ab_t).sqrt() * eps) / ab_t.sqrt()
+    if clip is not None:
+        x0 = x0.clamp(-clip, clip)
+        eps = (x_t - ab_t.sqrt() * x0) / (1 - ab_t).sqrt()
+    sigma = eta * ((1 - ab_prev) / (1 - ab_t)).sqrt() * (1 - ab_t / ab_prev).sqrt()
+    x_prev = ab_prev.sqrt() * x0 + (1 - ab_prev - sigma**2).clamp_min(0).sqrt() * eps
+    if eta > 0:
+        if noise is None:
+            raise ValueError("noise is required when eta > 0")
+        x_prev = x_prev + sigma * noise
+    return x_prev

@@ -1,0 +1,147 @@
+"""Contract tests for every tabular synthesizer (tiny budgets: these check behaviour, not quality)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from genaug import registry
+from genaug.data.labeled import LabeledData
+from genaug.synth.tabular import CTGAN, TVAE, GaussianCopula, NotFittedError, TabDDPM, TabularSynthesizer
+
+TINY = {
+    "gaussian_copula": {"n_quantiles": 50},
+    "tvae": {"steps": 8, "batch_size": 32, "hidden": (16,), "latent_dim": 4, "progress": False},
+    "ctgan": {"steps": 4, "batch_size": 20, "pac": 5, "embedding_dim": 8, "generator_hidden": (16,),
+              "discriminator_hidden": (16,), "progress": False},
+    "tabddpm": {"steps": 8, "batch_size": 32, "timesteps": 10, "hidden": (16,), "emb_dim": 8,
+                "progress": False},
+}  # fmt: skip
+NAMES = sorted(TINY)
+
+
+def make(name: str) -> TabularSynthesizer:
+    return registry.create("synthesizer", name, **TINY[name])
+
+
+@pytest.fixture(scope="module", params=NAMES)
+def fitted(request, mixed: LabeledData) -> tuple[str, TabularSynthesizer]:
+    return request.param, make(request.param).fit(mixed, generator=0)
+
+
+def test_registered_with_modality() -> None:
+    classes = {"gaussian_copula": GaussianCopula, "tvae": TVAE, "ctgan": CTGAN, "tabddpm": TabDDPM}
+    for name, cls in classes.items():
+        assert registry.get("synthesizer", name) is cls
+        assert cls.modalities == ("tabular",)
+
+
+def test_columns_dtypes_labels_counts(fitted, mixed: LabeledData) -> None:
+    _, syn = fitted
+    out = syn.sample({0: 7, 1: 5}, generator=1)
+    assert isinstance(out, LabeledData) and out.modality == "tabular"
+    assert list(out.x.columns) == list(mixed.x.columns)
+    assert out.x.dtypes.to_dict() == mixed.x.dtypes.to_dict()
+    assert out.y.tolist() == [0] * 7 + [1] * 5
+    assert out.class_names == mixed.class_names
+    assert set(out.meta["source"]) == {"synthetic"}
+    both = syn.sample(3, generator=1)
+    assert both.class_counts().tolist() == [3, 3]
+    only_minority = syn.sample({"fraud": 4}, generator=1)
+    assert only_minority.y.tolist() == [1] * 4
+
+
+def test_values_valid(fitted, mixed: LabeledData) -> None:
+    _, syn = fitted
+    out = syn.sample({0: 40, 1: 40}, generator=2).x
+    real = mixed.x
+    for col in ("channel", "country"):
+        assert set(out[col].astype(str)) <= set(real[col].astype(str))
+        assert not out[col].isna().any()
+    assert out["flag"].dtype == bool
+    for col in ("amount", "count"):
+        assert out[col].min() >= real[col].min() and out[col].max() <= real[col].max()
+    assert (out["count"] == np.round(out["count"])).all()
+
+
+def test_same_seed_same_samples(fitted) -> None:
+    _, syn = fitted
+    a = syn.sample({0: 6, 1: 6}, generator=5).x
+    b = syn.sample({0: 6, 1: 6}, generator=5).x
+    c = syn.sample({0: 6, 1: 6}, generator=6).x
+    pd.testing.assert_frame_equal(a, b)
+    assert not a.equals(c)
+
+
+def test_same_fit_seed_same_model(fitted, mixed: LabeledData) -> None:
+    name, syn = fitted
+    again = make(name).fit(mixed, generator=0)
+    pd.testing.assert_frame_equal(syn.sample(5, generator=1).x, again.sample(5, generator=1).x)
+
+
+def test_save_load_identical(fitted, tmp_path) -> None:
+    name, syn = fitted
+    syn.save(tmp_path / name)
+    assert sorted(p.name for p in (tmp_path / name).iterdir()) == ["config.json", "weights.safetensors"]
+    for loader in (type(syn), TabularSynthesizer):
+        loaded = loader.load(tmp_path / name)
+        assert type(loaded) is type(syn)
+        pd.testing.assert_frame_equal(syn.sample(9, generator=3).x, loaded.sample(9, generator=3).x)
+
+
+def test_no_global_rng(fitted, mixed: LabeledData) -> None:
+    name, syn = fitted
+    torch_state, np_state = torch.get_rng_state(), np.random.get_state()[1].copy()
+    make(name).fit(mixed, generator=1).sample(3, generator=1)
+    assert torch.equal(torch.get_rng_state(), torch_state)
+    assert np.array_equal(np.random.get_state()[1], np_state)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_use_before_fit_names_class(name: str, tmp_path) -> None:
+    syn = make(name)
+    with pytest.raises(NotFittedError, match=type(syn).__name__):
+        syn.sample(3)
+    with pytest.raises(NotFittedError, match=type(syn).__name__):
+        syn.save(tmp_path)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_one_class_data_rejected(name: str, mixed: LabeledData) -> None:
+    one = mixed.subset(np.flatnonzero(mixed.y == 0))
+    with pytest.raises(ValueError, match="at least two classes"):
+        make(name).fit(one, generator=0)
+
+
+def test_unseen_label_rejected(fitted) -> None:
+    _, syn = fitted
+    with pytest.raises(ValueError, match="unseen label"):
+        syn.sample({5: 3})
+    with pytest.raises(ValueError, match="unseen label"):
+        syn.sample({"chargeback": 3})
+    with pytest.raises(ValueError, match="non-negative"):
+        syn.sample({1: -1})
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_array_in_array_out(name: str) -> None:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(60, 3)).astype(np.float32)
+    y = (np.arange(60) < 12).astype(np.int64)
+    syn = make(name).fit(LabeledData(x, y, ("neg", "pos"), "tabular"), generator=0)
+    out = syn.sample({1: 10}, generator=0)
+    assert isinstance(out.x, np.ndarray) and out.x.shape == (10, 3) and out.x.dtype == np.float32
+    assert (out.x >= x.min(axis=0)).all() and (out.x <= x.max(axis=0)).all()
+
+
+def test_bad_settings_rejected() -> None:
+    with pytest.raises(ValueError, match="batch_size"):
+        CTGAN(batch_size=25, pac=10)
+    with pytest.raises(ValueError, match="steps"):
+        TVAE(steps=0)
+    with pytest.raises(ValueError, match="hidden"):
+        TabDDPM(hidden=())
+    with pytest.raises(ValueError, match="shrinkage"):
+        GaussianCopula(shrinkage=2.0)
