@@ -1,1 +1,25 @@
-"""genaug.synth."""
+"""Generative models that fit on labeled (+ unlabeled) data and sample labeled synthetic data.
+
+Registry kind ``"synthesizer"``:
+
+================= ==================================================================
+name              model
+================= ==================================================================
+cvae              semi-supervised conditional VAE (M2), images and 1-D signals
+cgan              conditional GAN (spectral norm, hinge, projection D), pool-aware
+diffusion         class-conditional DDPM, classifier-free guidance, DDIM sampler
+img2img           SDEdit-style label-preserving variations of the labeled samples
+tabular ones      see :mod:`genaug.synth.tabular`
+================= ==================================================================
+
+Every synthesizer follows :class:`Synthesizer`: ``fit(X, y=None, *, unlabeled=None,
+generator=None)``, ``sample(n_per_class, *, generator=None)``, ``save(dir)``/``load(dir)``.
+"""
+
+import genaug.synth.tabular  # noqa: F401  (registers the tabular synthesizers)
+from genaug.synth.base import NotFittedError, Synthesizer, as_labeled_data
+from genaug.synth.cvae import CVAE
+from genaug.synth.diffusion import Diffusion
+from genaug.synth.gan import CGAN
+
+__all__ = ["CGAN", "CVAE", "Diffusion", "NotFittedError", "Synthesizer", "as_labeled_data"]
