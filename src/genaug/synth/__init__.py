@@ -17,9 +17,17 @@ generator=None)``, ``sample(n_per_class, *, generator=None)``, ``save(dir)``/``l
 """
 
 import genaug.synth.tabular  # noqa: F401  (registers the tabular synthesizers)
-from genaug.synth.base import NotFittedError, Synthesizer, as_labeled_data
+from genaug.synth.base import NotFittedError, Synthesizer, as_labeled_data, load_synthesizer
 from genaug.synth.cvae import CVAE
 from genaug.synth.diffusion import Diffusion
 from genaug.synth.gan import CGAN
 
-__all__ = ["CGAN", "CVAE", "Diffusion", "NotFittedError", "Synthesizer", "as_labeled_data"]
+__all__ = [
+    "CGAN",
+    "CVAE",
+    "Diffusion",
+    "NotFittedError",
+    "Synthesizer",
+    "as_labeled_data",
+    "load_synthesizer",
+]

@@ -20,6 +20,7 @@ from typing import Any, ClassVar, Self
 
 import numpy as np
 import torch
+from sklearn.exceptions import NotFittedError
 
 from genaug.data.labeled import LabeledData
 from genaug.rng import Seed, as_generator
@@ -29,8 +30,8 @@ from genaug.validation import check_int
 _SHAPES = {"image": "(N, C, H, W)", "signal": "(N, C, T)", "audio": "(N, C, T)"}
 
 
-class NotFittedError(RuntimeError):
-    """A synthesizer was used before ``fit`` (or ``load``)."""
+__all__ = ["NotFittedError", "Synthesizer", "as_labeled_data", "fit_scaler", "load_synthesizer",
+           "progress_bar", "scale", "unscale"]
 
 
 class Synthesizer(ABC):
@@ -102,12 +103,12 @@ class Synthesizer(ABC):
             raise
         return self
 
-    def sample(self, n_per_class: int | Mapping[int, int], *, generator: Seed = None) -> LabeledData:
+    def sample(self, n_per_class: int | Mapping[int | str, int], *, generator: Seed = None) -> LabeledData:
         """Draw labeled synthetic samples.
 
         Args:
-            n_per_class: samples for every class (int), or ``{class_index: count}`` (classes
-                left out get none).
+            n_per_class: samples for every class (int), or ``{class index or name: count}``
+                (classes left out get none).
             generator: the only source of randomness; same seed, same samples.
 
         Returns:
@@ -146,11 +147,21 @@ class Synthesizer(ABC):
 
     @classmethod
     def load(cls, path: str | Path) -> Self:
-        """Rebuild a fitted synthesizer written by :meth:`save`; it samples identically."""
+        """Rebuild a fitted synthesizer written by :meth:`save`; it samples identically.
+
+        Called on the base class (``Synthesizer.load(path)``), the class is looked up in the
+        registry by the name stored in ``config.json``.
+        """
         config, tensors = load_model_dir(path)
         name = config.get("synthesizer")
-        if name != cls.registry_name:
-            raise ValueError(f"{path} holds a {name!r} synthesizer, not {cls.registry_name!r}")
+        if cls is Synthesizer or getattr(cls, "registry_name", None) != name:
+            from genaug import registry
+
+            klass = registry.get("synthesizer", name)
+            if not (isinstance(klass, type) and issubclass(klass, cls)):
+                raise ValueError(f"{path} holds a {name!r} synthesizer, not a {cls.__name__}")
+            if klass is not cls:
+                return klass.load(path)
         params = dict(config["params"])
         sig = inspect.signature(cls.__init__)
         for key, value in params.items():
@@ -239,12 +250,20 @@ class Synthesizer(ABC):
             return None
         return x.detach().to(torch.float32)
 
-    def _parse_counts(self, n_per_class: int | Mapping[int, int]) -> np.ndarray:
+    def _parse_counts(self, n_per_class: int | Mapping[int | str, int]) -> np.ndarray:
         k = len(self.class_names_)
         counts = np.zeros(k, dtype=np.int64)
         if isinstance(n_per_class, Mapping):
             for key, value in n_per_class.items():
-                c = check_int("n_per_class key", key, 0, k - 1)
+                if isinstance(key, str):
+                    if key not in self.class_names_:
+                        raise ValueError(
+                            f"n_per_class key {key!r} is not a class; accepted: class indices "
+                            f"0..{k - 1} or names {list(self.class_names_)}"
+                        )
+                    c = self.class_names_.index(key)
+                else:
+                    c = check_int("n_per_class key", key, 0, k - 1)
                 counts[c] = check_int(f"n_per_class[{key}]", value, 0)
         else:
             counts[:] = check_int("n_per_class", n_per_class, 0)
@@ -289,6 +308,8 @@ def as_labeled_data(X: Any, y: Any = None, *, name: str = "X") -> LabeledData:
             f"{name} must be an image batch (N, C, H, W) or a signal batch (N, C, T); "
             f"got shape {tuple(x.shape)}"
         )
+    if not torch.isfinite(x).all():
+        raise ValueError(f"{name} contains NaN or infinite values; accepted: finite floats")
     if y is None:
         raise ValueError(f"y is required when {name} is a raw batch; got None")
     labels = np.asarray(y.cpu() if isinstance(y, torch.Tensor) else y)
@@ -297,6 +318,26 @@ def as_labeled_data(X: Any, y: Any = None, *, name: str = "X") -> LabeledData:
     k = int(labels.max()) + 1 if labels.size and np.issubdtype(labels.dtype, np.number) else 1
     modality = "image" if x.ndim == 4 else "signal"
     return LabeledData(x, labels, tuple(str(i) for i in range(k)), modality)
+
+
+def load_synthesizer(path: str | Path) -> Synthesizer:
+    """Load any synthesizer saved with ``save(path)``; its class comes from ``config.json``.
+
+    Example:
+        >>> synth = load_synthesizer("runs/cvae")  # doctest: +SKIP
+    """
+    import json
+
+    from genaug import registry
+    from genaug.serialization import CONFIG_NAME
+
+    config_path = Path(path) / CONFIG_NAME
+    if not config_path.is_file():
+        raise FileNotFoundError(f"{config_path} not found; expected a folder written by save()")
+    name = json.loads(config_path.read_text(encoding="utf-8")).get("synthesizer")
+    if not isinstance(name, str):
+        raise ValueError(f"{config_path} does not name a synthesizer (key 'synthesizer'); got {name!r}")
+    return registry.get("synthesizer", name).load(path)
 
 
 def _as_float_tensor(x: Any, name: str) -> torch.Tensor:
