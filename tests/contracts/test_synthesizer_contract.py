@@ -70,9 +70,7 @@ def case(request, fitted_models) -> tuple[str, str, Synthesizer]:
     name, modality = request.param
     key = (name, modality)
     if key not in fitted_models:
-        fitted_models[key] = build(name).fit(
-            make_data(modality), unlabeled=make_pool(modality), generator=0
-        )
+        fitted_models[key] = build(name).fit(make_data(modality), unlabeled=make_pool(modality), generator=0)
     return name, modality, fitted_models[key]
 
 
@@ -158,7 +156,8 @@ def test_save_then_load_samples_identically(case, tmp_path) -> None:
     assert config["synthesizer"] == name
     assert not list((tmp_path / "m").glob("*.pkl")) and not list((tmp_path / "m").glob("*.pt"))
     cls = registry.get("synthesizer", name)
-    for loaded in (cls.load(tmp_path / "m"), Synthesizer.load(tmp_path / "m"), load_synthesizer(tmp_path / "m")):
+    path = tmp_path / "m"
+    for loaded in (cls.load(path), Synthesizer.load(path), load_synthesizer(path)):
         assert type(loaded) is cls
         assert loaded.get_config() == synth.get_config()
         assert loaded.class_names_ == synth.class_names_

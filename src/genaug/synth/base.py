@@ -30,8 +30,16 @@ from genaug.validation import check_int
 _SHAPES = {"image": "(N, C, H, W)", "signal": "(N, C, T)", "audio": "(N, C, T)"}
 
 
-__all__ = ["NotFittedError", "Synthesizer", "as_labeled_data", "fit_scaler", "load_synthesizer",
-           "progress_bar", "scale", "unscale"]
+__all__ = [
+    "NotFittedError",
+    "Synthesizer",
+    "as_labeled_data",
+    "fit_scaler",
+    "load_synthesizer",
+    "progress_bar",
+    "scale",
+    "unscale",
+]
 
 
 class Synthesizer(ABC):
