@@ -38,7 +38,7 @@ from genaug.data.labeled import LabeledData
 from genaug.data.tabular import TableSchema, table_schema
 from genaug.registry import register
 from genaug.rng import Seed, draw_seed
-from genaug.validation import check_range
+from genaug.validation import check_choice, check_int, check_range
 
 __all__ = [
     "ADASYN",
@@ -251,6 +251,7 @@ class SMOTE(_Imblearn):
     ) -> None:
         super().__init__(sampling_strategy=sampling_strategy, random_state=random_state)
         self.k_neighbors = k_neighbors
+        check_int("k_neighbors", k_neighbors, 1)
 
     def _make(self, seed: int) -> Any:
         from imblearn.over_sampling import SMOTE as _SMOTE
@@ -287,6 +288,9 @@ class BorderlineSMOTE(_Imblearn):
         self.k_neighbors = k_neighbors
         self.m_neighbors = m_neighbors
         self.kind = kind
+        check_int("k_neighbors", k_neighbors, 1)
+        check_int("m_neighbors", m_neighbors, 1)
+        check_choice("kind", kind, ["borderline-1", "borderline-2"])
 
     def _make(self, seed: int) -> Any:
         from imblearn.over_sampling import BorderlineSMOTE as _B
@@ -317,6 +321,7 @@ class ADASYN(_Imblearn):
     ) -> None:
         super().__init__(sampling_strategy=sampling_strategy, random_state=random_state)
         self.n_neighbors = n_neighbors
+        check_int("n_neighbors", n_neighbors, 1)
 
     def _make(self, seed: int) -> Any:
         from imblearn.over_sampling import ADASYN as _A
@@ -344,6 +349,7 @@ class SMOTENC(_Imblearn):
     ) -> None:
         super().__init__(sampling_strategy=sampling_strategy, random_state=random_state)
         self.k_neighbors = k_neighbors
+        check_int("k_neighbors", k_neighbors, 1)
 
     def _make(self, seed: int) -> Any:
         from imblearn.over_sampling import SMOTENC as _NC
