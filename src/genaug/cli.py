@@ -44,7 +44,8 @@ def _run_spec(spec, out: Path, quiet: bool) -> None:
             results, results_path, report_path = run_to_folder(spec, out, progress=update)
     elapsed = time.perf_counter() - start
     if not quiet:
-        console.print(_summary_table(results.to_dict(), elapsed))
+        # Piped output (logs, CI) has no width; 80 columns would wrap the table's cells.
+        console.print(_summary_table(results.to_dict(), elapsed), width=None if console.is_terminal else 120)
     console.print(f"results: {results_path}")
     console.print(f"report:  {report_path}")
 
@@ -52,7 +53,7 @@ def _run_spec(spec, out: Path, quiet: bool) -> None:
 def _summary_table(results: dict, elapsed: float) -> Table:
     table = Table(title=f"{results['spec']['name']}  ({elapsed:.0f} s)")
     for col in ("strategy", "labels/class", "test acc %", "macro-F1 %", "gap %", "ECE", "seconds"):
-        table.add_column(col, justify="left" if col == "strategy" else "right")
+        table.add_column(col, justify="left" if col == "strategy" else "right", no_wrap=col != "strategy")
 
     def pct(ci):
         return f"{100 * ci['mean']:.1f} ± {100 * ci['std']:.1f}" if ci else "-"

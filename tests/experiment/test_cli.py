@@ -28,6 +28,18 @@ def test_run_writes_results_and_report(tmp_path):
     assert (out / "report.html").is_file()
 
 
+def test_run_twice_with_same_spec_and_seed_gives_identical_metrics(tmp_path):
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(SPEC)
+    runs = []
+    for name in ("a", "b"):
+        res = runner.invoke(app, ["run", str(spec), "--out", str(tmp_path / name), "--seed", "3", "--quiet"])
+        assert res.exit_code == 0, res.output
+        runs.append(json.loads((tmp_path / name / "results.json").read_text())["runs"])
+    assert len(runs[0]) >= 2
+    assert [r["metrics"] for r in runs[0]] == [r["metrics"] for r in runs[1]]
+
+
 def test_run_unknown_key_fails_cleanly_without_output(tmp_path):
     spec = tmp_path / "spec.yaml"
     spec.write_text(SPEC + "colour: blue\n")

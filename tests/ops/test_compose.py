@@ -90,3 +90,17 @@ def test_composition_errors() -> None:
     with pytest.raises(ValueError, match="shape-preserving"):
         aug = OneOf(augmenters=[{"name": "random_resized_crop", "size": 4}])
         aug(torch.rand(2, 1, 8, 8, generator=as_generator(0)), generator=0)
+
+
+def test_flip_then_affine_is_fused_into_one_warp_with_the_same_result() -> None:
+    from genaug.ops import Affine, Flip, Sequential
+
+    x = torch.rand(16, 3, 12, 10, generator=torch.Generator().manual_seed(0))
+    flip = Flip(horizontal=True, vertical=True, p=0.5)
+    seq = Sequential(augmenters=[flip, Affine(degrees=20, translate=0.1)])
+    params = seq.make_params(x, generator=torch.Generator().manual_seed(1))
+    fused = seq.apply(x, params)
+    flip, affine = seq.children
+    two_step = affine.apply(flip.apply(x, params["children"][0]), params["children"][1])
+    assert params["children"][0]["mask"].any() and not params["children"][0]["mask"].all()
+    torch.testing.assert_close(fused, two_step, atol=1e-5, rtol=0)

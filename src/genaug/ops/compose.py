@@ -113,9 +113,20 @@ class Sequential(_Composition):
         return {"children": children}
 
     def _apply(self, batch: torch.Tensor, params: Params) -> torch.Tensor:
+        from genaug.ops.geometric import Affine, Flip
+
         out = batch
-        for child, child_params in zip(self._children, params["children"], strict=True):
+        children, all_params = self._children, params["children"]
+        i = 0
+        while i < len(children):
+            child, child_params = children[i], all_params[i]
+            if isinstance(child, Flip) and i + 1 < len(children) and isinstance(children[i + 1], Affine):
+                fused = children[i + 1].apply_after_flip(out, child_params, all_params[i + 1])
+                if fused is not None:  # flip + affine in one warp
+                    out, i = fused, i + 2
+                    continue
             out = child.apply(out, child_params)
+            i += 1
         return out
 
     def __len__(self) -> int:

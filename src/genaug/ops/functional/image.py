@@ -70,6 +70,22 @@ def affine_matrix(
     return matrix[:, :2, :]
 
 
+def flip_matrix(horizontal: Tensor, vertical: Tensor, height: int, width: int) -> Tensor:
+    """The (B, 3, 3) pixel-space matrices of :func:`flip` (its own inverse; identity where unflipped).
+
+    Shape:
+        horizontal, vertical: bool (B,). Returns (B, 3, 3) float32.
+    """
+    b = horizontal.shape[0]
+    m = torch.eye(3).repeat(b, 1, 1)
+    h, v = horizontal.to(torch.float32), vertical.to(torch.float32)
+    m[:, 0, 0] = 1.0 - 2.0 * h
+    m[:, 0, 2] = h * (width - 1)
+    m[:, 1, 1] = 1.0 - 2.0 * v
+    m[:, 1, 2] = v * (height - 1)
+    return m
+
+
 def affine(
     x: Tensor,
     angle: Tensor,
@@ -79,6 +95,7 @@ def affine(
     *,
     interpolation: Interpolation = "bilinear",
     padding_mode: Padding = "zeros",
+    pre: Tensor | None = None,
 ) -> Tensor:
     """Rotate, translate, scale and shear each sample about its centre (one warp per batch).
 
@@ -87,12 +104,17 @@ def affine(
         angle: degrees (B,); translate: pixels (B, 2) as (x, y); scale: (B,); shear: degrees (B, 2).
         interpolation: ``"bilinear"`` or ``"nearest"``.
         padding_mode: how pixels outside the source are filled: ``"zeros"``, ``"border"``, ``"reflection"``.
+        pre: optional (B, 3, 3) pixel-space transform applied before the affine one (e.g.
+            :func:`flip_matrix`), so that both cost one warp.
 
     Returns:
         Warped images (B, C, H, W), clamped to [0, 1].
     """
     _, _, h, w = x.shape
-    matrix = affine_matrix(angle, translate, scale, shear, h, w).to(device=x.device, dtype=x.dtype)
+    matrix = affine_matrix(angle, translate, scale, shear, h, w)
+    if pre is not None:
+        matrix = matrix @ pre.to(matrix.dtype)
+    matrix = matrix.to(device=x.device, dtype=x.dtype)
     out = kornia.geometry.transform.warp_affine(
         x, matrix, (h, w), mode=interpolation, padding_mode=padding_mode, align_corners=True
     )
