@@ -151,7 +151,10 @@ class TabularSynthesizer(ABC):
         Args:
             data: tabular LabeledData (``x`` a DataFrame or (N, F) array), or ``x`` with ``y``.
             y: int class indices when ``data`` is not a LabeledData.
-            unlabeled: not used by tabular synthesizers; must be None.
+            unlabeled: an unlabeled pool (tabular LabeledData, DataFrame or array) or None.
+                Accepted for the ``Synthesizer`` contract (the ``generative`` experiment
+                strategy passes its pool) and ignored: these models are class-conditional and
+                learn only from labeled rows. Its labels are never read.
             generator: int seed, ``torch.Generator`` or None; the only randomness (including
                 parameter initialisation).
 
@@ -159,14 +162,17 @@ class TabularSynthesizer(ABC):
             self.
 
         Raises:
-            ValueError: fewer than two classes, missing values, ``unlabeled`` given.
-            TypeError: ``data`` is not tabular.
+            ValueError: fewer than two classes, missing values.
+            TypeError: ``data`` is not tabular; ``unlabeled`` is not tabular.
         """
         data = self._as_labeled(data, y)
-        if unlabeled is not None:
-            raise ValueError(
-                f"unlabeled must be None for {type(self).__name__}; tabular synthesizers "
-                "only use labeled rows"
+        if unlabeled is not None and not (
+            isinstance(unlabeled, pd.DataFrame | np.ndarray)
+            or (isinstance(unlabeled, LabeledData) and unlabeled.modality == "tabular")
+        ):
+            raise TypeError(
+                "unlabeled must be None or tabular (LabeledData with modality 'tabular', DataFrame, "
+                f"ndarray); got {type(unlabeled).__name__}"
             )
         present = np.unique(data.y)
         if len(present) < 2:
