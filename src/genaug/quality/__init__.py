@@ -37,6 +37,15 @@ from genaug.quality.metrics import (
     evaluate_quality,
 )
 from genaug.quality.probe import FeatureProbe
+from genaug.quality.tabular import (
+    TSTR,
+    DetectionAUC,
+    TableEncoder,
+    TabularCopyFilter,
+    TabularFidelity,
+    TabularPrivacy,
+    tabular_quality,
+)
 
 __all__ = [
     "CAS",
@@ -44,8 +53,10 @@ __all__ = [
     "FID",
     "KID",
     "PRDC",
+    "TSTR",
     "ClassifierFeatures",
     "DedupFilter",
+    "DetectionAUC",
     "Diversity",
     "FeatureExtractor",
     "FeatureMetric",
@@ -60,6 +71,10 @@ __all__ = [
     "Metric",
     "NotFittedError",
     "RandomConvFeatures",
+    "TableEncoder",
+    "TabularCopyFilter",
+    "TabularFidelity",
+    "TabularPrivacy",
     "TopKPerClassFilter",
     "as_filter",
     "default_features",
@@ -67,4 +82,5 @@ __all__ = [
     "extract_features",
     "fit_feature_classifier",
     "resolve_features",
+    "tabular_quality",
 ]
