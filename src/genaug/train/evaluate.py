@@ -9,6 +9,7 @@ import numpy as np
 from genaug.data.labeled import LabeledData
 from genaug.train import metrics
 from genaug.train.base import Classifier
+from genaug.train.tabular_metrics import imbalanced_metrics, minority_class
 
 __all__ = ["evaluate", "evaluate_split", "per_class_accuracy"]
 
@@ -60,14 +61,23 @@ def evaluate_split(
     Returns:
         ``train_<metric>`` and ``test_<metric>`` for every metric of :func:`evaluate`, plus
         ``gap_accuracy = train_accuracy - test_accuracy`` and ``gap_loss = test_nll - train_nll``.
+        For two-class data also ``test_pr_auc`` (minority-class average precision),
+        ``test_recall_at_p50``, ``test_balanced_accuracy``, ``test_f1_minority``,
+        ``test_roc_auc`` (:mod:`genaug.train.tabular_metrics`; the minority is the class with
+        fewer ``train`` samples) and ``train_pr_auc``.
     """
     out: dict[str, float] = {}
-    tr = evaluate(clf, train, n_bins=n_bins)
-    te = evaluate(clf, test, n_bins=n_bins)
+    p_train, p_test = _probs(clf, train), _probs(clf, test)
+    tr = metrics.classification_metrics(p_train, train.y, n_bins=n_bins)
+    te = metrics.classification_metrics(p_test, test.y, n_bins=n_bins)
     out.update({f"train_{k}": v for k, v in tr.items()})
     out.update({f"test_{k}": v for k, v in te.items()})
     out["gap_accuracy"] = tr["accuracy"] - te["accuracy"]
     out["gap_loss"] = te["nll"] - tr["nll"]
+    if test.num_classes == 2:
+        pos = minority_class(train.class_counts())
+        out.update({f"test_{k}": v for k, v in imbalanced_metrics(p_test[:, pos], test.y == pos).items()})
+        out["train_pr_auc"] = imbalanced_metrics(p_train[:, pos], train.y == pos)["pr_auc"]
     return out
 
 
