@@ -73,3 +73,12 @@ def test_evaluate_split_adds_binary_metrics() -> None:
     assert out["test_balanced_accuracy"] == pytest.approx(0.5)
     assert out["train_pr_auc"] == 1.0
     assert {"test_recall_at_p50", "test_f1_minority", "test_roc_auc", "test_accuracy"} <= set(out)
+
+
+@pytest.mark.parametrize("model", ["hist_gb", "logreg"])
+def test_classifiers_take_mixed_frames(model: str, mixed: LabeledData) -> None:
+    from genaug import registry
+
+    clf = registry.create("model", model, select_on_val=False).fit(mixed, generator=0)
+    out = evaluate_split(clf, mixed, mixed)
+    assert 0.0 <= out["test_pr_auc"] <= 1.0 and out["test_accuracy"] > 0.5

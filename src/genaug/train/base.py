@@ -133,11 +133,17 @@ def check_fit_data(train: Any, val: Any = None) -> None:
 
 
 def as_tensor(x: Any) -> torch.Tensor:
-    """Float32 CPU tensor of a batch (tensor, ndarray or numeric DataFrame); shape unchanged."""
+    """Float32 CPU tensor of a batch (tensor, ndarray or DataFrame); shape unchanged.
+
+    DataFrame columns of ``category`` dtype become their category codes (the categories are
+    fixed by the dtype, so codes agree across splits and synthetic rows), bool columns 0/1.
+    """
     if isinstance(x, LabeledData):
         x = x.x
     if isinstance(x, torch.Tensor):
         return x.detach().to(device="cpu", dtype=torch.float32)
+    if hasattr(x, "select_dtypes") and len(x.select_dtypes(include="category").columns):
+        x = x.assign(**{c: x[c].cat.codes for c in x.select_dtypes(include="category").columns})
     if hasattr(x, "to_numpy"):
         x = x.to_numpy()
     arr = np.asarray(x)
