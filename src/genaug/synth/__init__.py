@@ -21,11 +21,13 @@ from genaug.synth.base import NotFittedError, Synthesizer, as_labeled_data, load
 from genaug.synth.cvae import CVAE
 from genaug.synth.diffusion import Diffusion
 from genaug.synth.gan import CGAN
+from genaug.synth.img2img import Img2Img
 
 __all__ = [
     "CGAN",
     "CVAE",
     "Diffusion",
+    "Img2Img",
     "NotFittedError",
     "Synthesizer",
     "as_labeled_data",

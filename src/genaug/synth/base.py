@@ -133,15 +133,21 @@ class Synthesizer(ABC):
         counts = self._parse_counts(n_per_class)
         y = np.repeat(np.arange(len(counts)), counts)
         g = as_generator(generator)
+        meta: dict[str, Any] = {}
         if len(y):
             with torch.no_grad():
-                x = self._sample(torch.as_tensor(y, dtype=torch.long), g)
+                out = self._sample(torch.as_tensor(y, dtype=torch.long), g)
+            x, meta = out if isinstance(out, tuple) else (out, {})
         else:
             x = torch.zeros((0, *self.sample_shape_))
-        return self._wrap(x, y)
+        return self._wrap(x, y, **meta)
 
     def save(self, path: str | Path) -> None:
         """Write ``config.json`` (arguments and fitted state) and ``weights.safetensors``."""
+        save_model_dir(path, *self.export_state())
+
+    def export_state(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+        """``(config, tensors)`` as :meth:`save` writes them (JSON-able config, named tensors)."""
         self._check_fitted()
         state = {
             "class_names_": list(self.class_names_),
@@ -151,7 +157,7 @@ class Synthesizer(ABC):
             **self._state(),
         }
         config = {"synthesizer": self.registry_name, "params": self.get_config(), "state": state}
-        save_model_dir(path, config, self._tensors())
+        return config, self._tensors()
 
     @classmethod
     def load(cls, path: str | Path) -> Self:
@@ -161,15 +167,22 @@ class Synthesizer(ABC):
         registry by the name stored in ``config.json``.
         """
         config, tensors = load_model_dir(path)
+        return cls.from_state(config, tensors, where=str(path))
+
+    @classmethod
+    def from_state(
+        cls, config: dict[str, Any], tensors: dict[str, torch.Tensor], *, where: str = "state"
+    ) -> Self:
+        """Inverse of :meth:`export_state` (dispatching through the registry like :meth:`load`)."""
         name = config.get("synthesizer")
         if cls is Synthesizer or getattr(cls, "registry_name", None) != name:
             from genaug import registry
 
             klass = registry.get("synthesizer", name)
             if not (isinstance(klass, type) and issubclass(klass, cls)):
-                raise ValueError(f"{path} holds a {name!r} synthesizer, not a {cls.__name__}")
+                raise ValueError(f"{where} holds a {name!r} synthesizer, not a {cls.__name__}")
             if klass is not cls:
-                return klass.load(path)
+                return klass.from_state(config, tensors, where=where)
         params = dict(config["params"])
         sig = inspect.signature(cls.__init__)
         for key, value in params.items():
@@ -191,8 +204,10 @@ class Synthesizer(ABC):
         """Train on ``data`` (+ ``pool``, (M, *sample_shape) or None)."""
 
     @abstractmethod
-    def _sample(self, y: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-        """Samples in data space for labels ``y`` (N,)."""
+    def _sample(
+        self, y: torch.Tensor, generator: torch.Generator
+    ) -> torch.Tensor | tuple[torch.Tensor, dict[str, np.ndarray]]:
+        """Samples in data space for labels ``y`` (N,), optionally with per-sample meta arrays."""
 
     @abstractmethod
     def _state(self) -> dict[str, Any]:

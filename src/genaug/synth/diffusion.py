@@ -9,7 +9,7 @@ the conditional offset that guidance amplifies (Ho & Salimans 2022).
 Sampling: DDIM (Song et al. 2021) over ``sampling_steps`` timesteps with the EMA weights and
 ``eps = eps_null + guidance_scale * (eps_y - eps_null)`` (1 = plain conditional, 0 = ignore the
 label). :meth:`Diffusion.vary` noises real samples part-way and denoises them (SDEdit-style
-img2img); see also :class:`genaug.synth.variations.Img2Img`.
+img2img); see also :class:`genaug.synth.img2img.Img2Img`.
 """
 
 from __future__ import annotations
