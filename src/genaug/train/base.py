@@ -142,8 +142,9 @@ def as_tensor(x: Any) -> torch.Tensor:
         x = x.x
     if isinstance(x, torch.Tensor):
         return x.detach().to(device="cpu", dtype=torch.float32)
-    if hasattr(x, "select_dtypes") and len(x.select_dtypes(include="category").columns):
+    if hasattr(x, "select_dtypes"):  # a DataFrame
         x = x.assign(**{c: x[c].cat.codes for c in x.select_dtypes(include="category").columns})
+        x = x.assign(**{c: x[c].astype(np.float64) for c in x.select_dtypes(include="bool").columns})
     if hasattr(x, "to_numpy"):
         x = x.to_numpy()
     arr = np.asarray(x)
