@@ -161,3 +161,9 @@ def test_bad_args_name_the_argument(name: str, mixed: LabeledData) -> None:
 def test_numeric_samplers_refuse_categoricals(name: str, mixed: LabeledData) -> None:
     with pytest.raises(TypeError, match="smote_nc"):
         registry.create("augmenter", name).fit_resample(mixed.x, mixed.y)
+
+
+@pytest.mark.parametrize("name", ["smote_nc", "tabular_noise"])
+def test_large_generator_seed(name: str, mixed: LabeledData) -> None:
+    out = registry.create("augmenter", name).resample(mixed, generator=2**62 + 12345)
+    assert len(out) == 180

@@ -219,7 +219,7 @@ class _Imblearn(TabularResampler):
     def _new_rows(
         self, frame: pd.DataFrame, schema: TableSchema, y: np.ndarray, seed: int
     ) -> tuple[pd.DataFrame, np.ndarray]:
-        sampler = self._make(seed)
+        sampler = self._make(seed % 2**32)  # scikit-learn random_state must fit in 32 bits
         if self._needs == "mixed":
             X_in: Any = frame.astype({c.name: "category" for c in schema.discrete})
         else:
