@@ -1,6 +1,7 @@
 """Experiments: YAML spec -> strategies x seeds x sizes -> results.json -> report.html."""
 
 from genaug.experiment import strategies as _strategies  # noqa: F401  (registers strategies)
+from genaug.experiment import tabular as _tabular  # noqa: F401  (registers tabular strategies)
 from genaug.experiment.generative import GenerativeAugmentation, GenerativeClassicalAugmentation
 from genaug.experiment.report import render_report, write_report
 from genaug.experiment.results import Results, RunRecord

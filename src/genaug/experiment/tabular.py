@@ -1,0 +1,323 @@
+"""Experiment strategies for imbalanced tables: class weights, resamplers, synthesizers, auto.
+
+================= ============================================================================
+name              what the classifier trains on
+================= ============================================================================
+class_weight      the labeled rows, weighted ``n / (K * n_class)`` (``"balanced"``) via
+                  ``meta["weight"]``: scikit-learn's ``class_weight="balanced"`` for every model
+resample          labeled rows + rows from a tabular resampler (``smote``, ``borderline_smote``,
+                  ``adasyn``, ``smote_nc``, ``tabular_noise``, ``tabular_mixup``); numeric-only
+                  resamplers switch to ``smote_nc`` on tables with categorical columns
+synthesize        labeled rows + minority rows sampled from a tabular synthesizer fit on the
+                  labeled rows (``gaussian_copula``, ``tvae``, ``ctgan``, ``tabddpm``), exact
+                  copies of training rows removed (``tabular_copies`` filter)
+tabular_auto      the candidate with the best cross-validated minority PR-AUC on labeled + val
+                  rows (never the test split); falls back to ``none`` on ties
+================= ============================================================================
+
+The minority class is the one with the fewest labeled rows. ``sampling_strategy`` follows
+imbalanced-learn: ``"auto"`` (up to the majority count) or a float ratio minority/majority.
+
+Example YAML:
+    dataset: {name: german_credit}
+    split: {labeled_per_class: all, val_per_class: 30}
+    model: {name: hist_gb}
+    strategies:
+      - {name: none}
+      - {name: class_weight}
+      - {name: resample, resampler: smote}
+      - {name: synthesize, synthesizer: {name: tvae, steps: 300}}
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+from genaug import registry
+from genaug.data.labeled import LabeledData
+from genaug.experiment.strategies import Strategy, TrainingPlan
+from genaug.registry import register
+from genaug.rng import Seed, derive_seed, draw_seed
+from genaug.validation import check_int, check_range
+
+__all__ = ["ClassWeight", "Resample", "Synthesize", "TabularAuto", "balanced_weights", "minority_target"]
+
+_NUMERIC_ONLY = ("smote", "borderline_smote", "adasyn")
+
+
+def _named(config: dict[str, Any] | str, what: str) -> tuple[str, dict[str, Any]]:
+    if isinstance(config, str):
+        return config, {}
+    if not isinstance(config, dict) or "name" not in config:
+        raise ValueError(f"{what} must be a name or a mapping with a 'name' key; got {config!r}")
+    return config["name"], {k: v for k, v in config.items() if k != "name"}
+
+
+def _check_tabular(data: LabeledData, who: str) -> None:
+    if data.modality != "tabular":
+        raise TypeError(f"strategy {who!r} needs tabular data; got modality {data.modality!r}")
+
+
+def balanced_weights(y: np.ndarray, n_classes: int, power: float = 1.0) -> np.ndarray:
+    """Per-row weights ``(n / (K * n_c)) ** power`` (``power=1``: scikit-learn's "balanced")."""
+    counts = np.bincount(y, minlength=n_classes).astype(np.float64)
+    per_class = np.where(counts > 0, len(y) / (np.count_nonzero(counts) * np.maximum(counts, 1)), 0.0)
+    return per_class[y] ** power
+
+
+def _check_ratio(sampling_strategy: Any) -> Any:
+    if sampling_strategy == "auto":
+        return sampling_strategy
+    return check_range("sampling_strategy", sampling_strategy, 0.0, 1.0, low_inclusive=False)
+
+
+def minority_target(counts: np.ndarray, sampling_strategy: Any) -> dict[int, int]:
+    """Rows to add per class: every non-majority class up to ``ratio * majority`` (``"auto"``: 1)."""
+    ratio = 1.0 if sampling_strategy == "auto" else float(sampling_strategy)
+    major = int(counts.max())
+    target = int(np.floor(ratio * major + 0.5))
+    return {c: max(target - int(n), 0) for c, n in enumerate(counts) if n > 0 and n < major}
+
+
+@register("strategy", "class_weight")
+class ClassWeight(Strategy):
+    """Train on the labeled rows with class-balancing sample weights (a baseline to beat).
+
+    Args:
+        power: 1 gives scikit-learn's ``"balanced"`` weights; 0.5 a softer re-weighting.
+    """
+
+    def __init__(self, *, power: float = 1.0) -> None:
+        self.power = power
+        check_range("power", power, 0.0, low_inclusive=False)
+
+    def prepare(self, split: Any, *, generator: Seed = None) -> TrainingPlan:
+        labeled: LabeledData = split.labeled
+        w = balanced_weights(labeled.y, labeled.num_classes, self.power)
+        info = {"class_weights": sorted(set(w.tolist()))}
+        return TrainingPlan(train=labeled.with_meta(weight=w), info=info)
+
+
+@register("strategy", "resample")
+class Resample(Strategy):
+    """Add rows from a tabular resampler (the SMOTE family, noise, mixup) to the labeled rows.
+
+    Args:
+        resampler: a resampler name or ``{name: ..., **options}`` (registry kind ``augmenter``).
+        sampling_strategy: ``"auto"`` (balance) or a float ratio minority/majority in (0, 1];
+            overrides the resampler's own setting.
+        switch_to_nc: with categorical/boolean columns, use ``smote_nc`` instead of a
+            numeric-only resampler (recorded in ``info["resampler"]``).
+    """
+
+    def __init__(self, *, resampler: dict[str, Any] | str = "smote", sampling_strategy: Any = "auto",
+                 switch_to_nc: bool = True) -> None:
+        self.resampler = resampler
+        self.sampling_strategy = sampling_strategy
+        self.switch_to_nc = switch_to_nc
+        name, options = _named(resampler, "resampler")
+        from genaug.ops.tabular import TabularResampler
+
+        cls = registry.get("augmenter", name)
+        if not (isinstance(cls, type) and issubclass(cls, TabularResampler)):
+            raise ValueError(f"resampler must name a tabular resampler; got {name!r}")
+        _check_ratio(sampling_strategy)
+        cls(**options)  # bad options fail when the spec is read
+
+    def prepare(self, split: Any, *, generator: Seed = None) -> TrainingPlan:
+        from genaug.data.tabular import table_schema
+
+        labeled: LabeledData = split.labeled
+        _check_tabular(labeled, "resample")
+        name, options = _named(self.resampler, "resampler")
+        options.pop("sampling_strategy", None)  # this strategy's sampling_strategy decides
+        has_categories = not isinstance(labeled.x, np.ndarray) and bool(table_schema(labeled).discrete)
+        if self.switch_to_nc and name in _NUMERIC_ONLY and has_categories:
+            options = {k: v for k, v in options.items() if k == "k_neighbors"}
+            name = "smote_nc"
+        counts = minority_target(labeled.class_counts(), self.sampling_strategy)
+        goal = {c: int(labeled.class_counts()[c]) + n for c, n in counts.items()}
+        k = options.get("k_neighbors", options.get("n_neighbors", 5))
+        smallest = int(labeled.class_counts()[list(goal)].min()) if goal else 0
+        if goal and smallest <= k and name != "tabular_noise" and name != "tabular_mixup":
+            key = "n_neighbors" if name == "adasyn" else "k_neighbors"
+            options[key] = max(1, smallest - 1)  # SMOTE needs more rows than neighbours
+        t0 = time.perf_counter()
+        if not goal:
+            train = labeled
+        else:
+            res = registry.get("augmenter", name)(**options, sampling_strategy=goal)
+            train = res.resample(labeled, generator=derive_seed(draw_seed(generator), "resample"))
+        info = {"resampler": name, "n_added": len(train) - len(labeled), "seconds_resample":
+                time.perf_counter() - t0}  # fmt: skip
+        return TrainingPlan(train=train, info=info)
+
+
+@register("strategy", "synthesize")
+class Synthesize(Strategy):
+    """Fit a tabular synthesizer on the labeled rows and add sampled minority rows.
+
+    Args:
+        synthesizer: a synthesizer name or ``{name: ..., **options}``.
+        sampling_strategy: ``"auto"`` (balance) or a float ratio minority/majority in (0, 1].
+        filter_copies: drop sampled rows that equal a training row (``tabular_copies``) and
+            draw again (up to 3 rounds) so the requested count is kept.
+        synthetic_weight: ``meta["weight"]`` of synthetic rows (real rows weigh 1), > 0.
+    """
+
+    def __init__(self, *, synthesizer: dict[str, Any] | str = "gaussian_copula",
+                 sampling_strategy: Any = "auto", filter_copies: bool = True,
+                 synthetic_weight: float = 1.0) -> None:
+        self.synthesizer = synthesizer
+        self.sampling_strategy = sampling_strategy
+        self.filter_copies = filter_copies
+        self.synthetic_weight = synthetic_weight
+        name, options = _named(synthesizer, "synthesizer")
+        registry.get("synthesizer", name)(**options)
+        _check_ratio(sampling_strategy)
+        check_range("synthetic_weight", synthetic_weight, 0.0, low_inclusive=False)
+
+    def prepare(self, split: Any, *, generator: Seed = None) -> TrainingPlan:
+        labeled: LabeledData = split.labeled
+        _check_tabular(labeled, "synthesize")
+        base = draw_seed(generator)
+        name, options = _named(self.synthesizer, "synthesizer")
+        synth = registry.create("synthesizer", name, **options)
+        t0 = time.perf_counter()
+        synth.fit(labeled, generator=derive_seed(base, "fit"))
+        t1 = time.perf_counter()
+        need = minority_target(labeled.class_counts(), self.sampling_strategy)
+        synthetic, n_dropped = _sample_without_copies(synth, labeled, need, base, self.filter_copies)
+        t2 = time.perf_counter()
+        info = {"synthesizer": name, "n_added": len(synthetic) if synthetic is not None else 0,
+                "n_copies_dropped": n_dropped, "seconds_fit": t1 - t0, "seconds_sample": t2 - t1}
+        if synthetic is None or len(synthetic) == 0:
+            return TrainingPlan(train=labeled, info=info)
+        from genaug.mixing.base import fuse
+
+        weight = np.full(len(synthetic), float(self.synthetic_weight))
+        real = labeled.with_meta(weight=np.ones(len(labeled)))
+        return TrainingPlan(train=fuse(real, synthetic.with_meta(weight=weight)), info=info)
+
+
+def _sample_without_copies(
+    synth: Any, labeled: LabeledData, need: dict[int, int], base: int, filter_copies: bool
+) -> tuple[LabeledData | None, int]:
+    """``need[c]`` rows of each class c; with ``filter_copies``, none equal to a training row."""
+    if not any(need.values()):
+        return None, 0
+    if not filter_copies:
+        return synth.sample({c: n for c, n in need.items() if n}, generator=derive_seed(base, "sample")), 0
+    from genaug.quality.tabular import TabularCopyFilter
+
+    filt = TabularCopyFilter().fit(labeled)
+    kept: LabeledData | None = None
+    dropped = 0
+    remaining = {c: n for c, n in need.items() if n}
+    for round_ in range(3):
+        if not remaining:
+            break
+        draw = synth.sample(remaining, generator=derive_seed(base, "sample", round_))
+        good = filt(draw)
+        dropped += len(draw) - len(good)
+        good = LabeledData(good.x, good.y, good.class_names, good.modality,
+                           {k: v for k, v in good.meta.items() if not k.startswith("filter_score")})
+        kept = good if kept is None else kept.concat(good)
+        have = kept.class_counts()
+        remaining = {c: n - int(have[c]) for c, n in need.items() if n - int(have[c]) > 0}
+    return kept, dropped
+
+
+@register("strategy", "tabular_auto")
+class TabularAuto(Strategy):
+    """Pick the candidate strategy with the best cross-validated minority PR-AUC.
+
+    The labeled and validation rows are pooled and cut into ``folds`` stratified folds; every
+    candidate prepares its training plan on the other folds, a ``model`` is trained on it, and
+    the held-out fold's minority PR-AUC is averaged over folds. The test split is never read.
+    The best candidate (ties and differences below ``margin``: the earlier one) then prepares
+    the final plan on the labeled rows.
+
+    Args:
+        candidates: strategy configs (names or ``{name: ..., **options}``); default: none,
+            class_weight, resample (smote), synthesize (gaussian_copula).
+        model: the classifier used for scoring, e.g. ``{name: hist_gb}``.
+        folds: CV folds (>= 2).
+        margin: PR-AUC a later candidate must gain over ``none`` (the first) to be chosen.
+    """
+
+    def __init__(self, *, candidates: list[Any] | None = None, model: dict[str, Any] | str = "hist_gb",
+                 folds: int = 3, margin: float = 0.0) -> None:
+        self.candidates = candidates
+        self.model = model
+        self.folds = folds
+        self.margin = margin
+        check_int("folds", folds, 2)
+        check_range("margin", margin, 0.0)
+        for config in self._candidates():
+            cname, copts = _named(config, "candidate")
+            if cname == "tabular_auto":
+                raise ValueError("candidates must not include 'tabular_auto' itself")
+            registry.get("strategy", cname)(**copts)
+        registry.get("model", _named(model, "model")[0])
+
+    def _candidates(self) -> list[Any]:
+        if self.candidates is not None:
+            if not self.candidates:
+                raise ValueError("candidates must list at least one strategy; got []")
+            return list(self.candidates)
+        return ["none", "class_weight", {"name": "resample", "resampler": "smote"},
+                {"name": "synthesize", "synthesizer": "gaussian_copula"}]
+
+    def prepare(self, split: Any, *, generator: Seed = None) -> TrainingPlan:
+        from sklearn.model_selection import StratifiedKFold
+
+        from genaug.data.splits import Split
+        from genaug.train.tabular_metrics import average_precision, minority_class
+
+        base = draw_seed(generator)
+        labeled: LabeledData = split.labeled
+        _check_tabular(labeled, "tabular_auto")
+        pool = labeled if split.val is None or len(split.val) == 0 else labeled.concat(split.val)
+        pos = minority_class(labeled.class_counts())
+        n_folds = int(min(self.folds, pool.class_counts()[pos]))
+        if n_folds < 2:
+            raise ValueError(f"tabular_auto needs >= 2 minority rows in labeled + val; got {n_folds}")
+        cv = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=derive_seed(base, "cv") % 2**32)
+        mname, mopts = _named(self.model, "model")
+        configs = self._candidates()
+        scores: list[float] = []
+        t0 = time.perf_counter()
+        for i, config in enumerate(configs):
+            cname, copts = _named(config, "candidate")
+            fold_scores = []
+            for f, (tr, va) in enumerate(cv.split(np.zeros(len(pool)), pool.y)):
+                inner = Split(labeled=pool.subset(tr), unlabeled=pool.subset([]), val=pool.subset([]),
+                              test=pool.subset([]))  # fmt: skip
+                plan = registry.create("strategy", cname, **copts).prepare(
+                    inner, generator=derive_seed(base, "candidate", i, f))
+                clf = registry.create("model", mname, **mopts)
+                clf.fit(plan.train, None, generator=derive_seed(base, "model", f))
+                held = pool.subset(va)
+                fold_scores.append(average_precision(clf.predict_proba(held)[:, pos], held.y == pos))
+            scores.append(float(np.mean(fold_scores)))
+        best = 0
+        for i, s in enumerate(scores):
+            if s > scores[best] + (self.margin if best == 0 else 0.0):
+                best = i
+        cname, copts = _named(configs[best], "candidate")
+        final = registry.create("strategy", cname, **copts)
+        plan = final.prepare(split, generator=derive_seed(base, "final"))
+        cv_scores = dict(zip([_label(c) for c in configs], scores, strict=True))
+        plan.info = {**plan.info, "chosen": _label(configs[best]), "cv_pr_auc": cv_scores,
+                     "seconds_search": time.perf_counter() - t0}
+        return plan
+
+
+def _label(config: Any) -> str:
+    name, options = _named(config, "candidate")
+    inner = options.get("resampler") or options.get("synthesizer")
+    return f"{name}:{_named(inner, 'inner')[0]}" if inner else name
