@@ -2,15 +2,16 @@
 
 Registry kind ``"synthesizer"``:
 
-================= ==================================================================
-name              model
-================= ==================================================================
-cvae              semi-supervised conditional VAE (M2), images and 1-D signals
-cgan              conditional GAN (spectral norm, hinge, projection D), pool-aware
-diffusion         class-conditional DDPM, classifier-free guidance, DDIM sampler
-img2img           SDEdit-style label-preserving variations of the labeled samples
-tabular ones      see :mod:`genaug.synth.tabular`
-================= ==================================================================
+===================== ==============================================================
+name                  model
+===================== ==============================================================
+cvae                  semi-supervised conditional VAE (M2), images and 1-D signals
+cgan                  conditional GAN (spectral norm, hinge, projection D), pool-aware
+diffusion             class-conditional DDPM, classifier-free guidance, DDIM sampler
+img2img               SDEdit-style label-preserving variations of the labeled samples
+pretrained_diffusion  a local diffusers pipeline: img2img (DA-Fusion) or text/class-to-image
+tabular ones          see :mod:`genaug.synth.tabular`
+===================== ==============================================================
 
 Every synthesizer follows :class:`Synthesizer`: ``fit(X, y=None, *, unlabeled=None,
 generator=None)``, ``sample(n_per_class, *, generator=None)``, ``save(dir)``/``load(dir)``.
@@ -22,6 +23,7 @@ from genaug.synth.cvae import CVAE
 from genaug.synth.diffusion import Diffusion
 from genaug.synth.gan import CGAN
 from genaug.synth.img2img import Img2Img
+from genaug.synth.pretrained import PretrainedDiffusion
 
 __all__ = [
     "CGAN",
@@ -29,6 +31,7 @@ __all__ = [
     "Diffusion",
     "Img2Img",
     "NotFittedError",
+    "PretrainedDiffusion",
     "Synthesizer",
     "as_labeled_data",
     "load_synthesizer",

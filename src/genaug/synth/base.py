@@ -50,9 +50,12 @@ class Synthesizer(ABC):
 
     Class attributes:
         modalities: the data modalities the synthesizer accepts.
+        uses_unlabeled: whether ``fit`` learns from the unlabeled pool (it is always accepted);
+            when True, ``history_["unlabeled_samples"]`` counts the pool samples seen.
     """
 
     modalities: ClassVar[tuple[str, ...]] = ("image", "signal")
+    uses_unlabeled: ClassVar[bool] = True
     registry_name: ClassVar[str]
 
     # ----- configuration --------------------------------------------------------------------
