@@ -12,12 +12,15 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from genaug.cli_synth import synth_app
+
 app = typer.Typer(
     name="genaug", no_args_is_help=True, add_completion=False,
     help="Generative and classical data augmentation, with honest evaluation.",
 )
 console = Console()
 err_console = Console(stderr=True)
+app.add_typer(synth_app, name="synth")
 
 OutOption = Annotated[
     Path, typer.Option("--out", "-o", help="Output folder for results.json and report.html.")
