@@ -1,0 +1,135 @@
+"""Synthesizers on CPU: sampling throughput per generator, and diffusion quality vs DDIM steps.
+
+Data: scikit-learn digits (1x8x8), ``--labels-per-class`` labeled images per class and the rest
+of the training split as unlabeled pool (labels hidden from every generator); the test split is
+the reference set of the quality numbers.
+
+1. Throughput: each generator (cvae, cgan, diffusion, img2img) is fitted with a short budget
+   (training length does not change sampling cost) and timed drawing ``--throughput-n``
+   samples per class; reported as samples/s (and fit ms/step).
+2. Quality vs DDIM steps: one diffusion model is trained for ``--diffusion-steps`` steps; for
+   each DDIM step count it draws ``--fid-n`` samples per class and reports feature-FID against
+   the test split in two feature spaces (the training-free random-conv space and the
+   penultimate layer of a small CNN fitted on the pool *with* its labels: an evaluation
+   instrument only, no generator sees them), plus that CNN's agreement with the intended
+   label. ``real`` rows give the floor: the labeled images (+ pool images) against the test split.
+
+Usage:
+    .venv/bin/python benchmarks/bench_synth.py                    # defaults, about 10 min on 2 cores
+    .venv/bin/python benchmarks/bench_synth.py --diffusion-steps 300 --fid-n 20 --ddim-steps 10 50
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+import numpy as np
+import torch
+
+from genaug.data import load_dataset, split
+from genaug.data.labeled import LabeledData
+from genaug.quality import extract_features, fit_feature_classifier
+from genaug.quality.functional import fid_from_features
+from genaug.synth import CGAN, CVAE, Diffusion, Img2Img
+
+DIFFUSION = {"width": 32, "channel_mults": (1, 2), "num_timesteps": 1000, "batch_size": 64, "lr": 2e-3,
+             "guidance_scale": 1.5}  # fmt: skip
+
+
+def throughput(name: str, synth, n_per_class: int) -> dict[str, float]:
+    synth.sample(1, generator=0)  # warm-up
+    start = time.perf_counter()
+    out = synth.sample(n_per_class, generator=1)
+    seconds = time.perf_counter() - start
+    return {"generator": name, "samples": len(out), "seconds": seconds, "samples_per_s": len(out) / seconds}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--labels-per-class", type=int, default=10)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--diffusion-steps", type=int, default=1500)
+    parser.add_argument("--ddim-steps", type=int, nargs="+", default=[10, 20, 50, 100])
+    parser.add_argument("--fid-n", type=int, default=50, help="samples per class for FID")
+    parser.add_argument("--throughput-n", type=int, default=20, help="samples per class timed")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--json", default=None, help="also write the results here")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+
+    data = load_dataset("digits")
+    parts = split(data, labeled_per_class=args.labels_per_class, val_per_class=10, seed=args.seed)
+    labeled, pool, test = parts.labeled, parts.unlabeled.x, parts.test
+    print(f"digits: {len(labeled)} labeled, {len(pool)} unlabeled pool, {len(test)} test; "
+          f"torch threads {torch.get_num_threads()}")  # fmt: skip
+
+    # ----- 1. throughput --------------------------------------------------------------------
+    short = 60
+    models = {
+        "cvae": CVAE(steps=short),
+        "cgan": CGAN(steps=short),
+        "diffusion (50 DDIM steps)": Diffusion(**DIFFUSION, steps=short, sampling_steps=50),
+        "img2img (strength 0.5, 25 steps)": Img2Img(diffusion={**DIFFUSION, "steps": short}, strength=0.5),
+    }
+    rows = []
+    for name, synth in models.items():
+        start = time.perf_counter()
+        synth.fit(labeled, unlabeled=pool, generator=args.seed)
+        fit_ms = 1000 * (time.perf_counter() - start) / short
+        row = throughput(name, synth, args.throughput_n) | {"fit_ms_per_step": fit_ms}
+        rows.append(row)
+        print(f"{name:34s} {row['samples_per_s']:10.1f} samples/s   fit {fit_ms:6.1f} ms/step")
+    dm10 = models["diffusion (50 DDIM steps)"]
+    dm10.sampling_steps = 10
+    row = throughput("diffusion (10 DDIM steps)", dm10, args.throughput_n)
+    rows.append(row)
+    print(f"{'diffusion (10 DDIM steps)':34s} {row['samples_per_s']:10.1f} samples/s")
+
+    # ----- 2. diffusion quality vs DDIM steps -----------------------------------------------
+    start = time.perf_counter()
+    dm = Diffusion(**DIFFUSION, steps=args.diffusion_steps).fit(labeled, unlabeled=pool, generator=args.seed)
+    fit_s = time.perf_counter() - start
+    print(f"diffusion fit: {args.diffusion_steps} steps in {fit_s:.0f} s "
+          f"(final loss {np.mean(dm.history_['loss'][-50:]):.4f})")  # fmt: skip
+    judge = fit_feature_classifier(parts.unlabeled, model="small_cnn", generator=0, steps=600)
+    spaces = {"randconv": None, "cnn": judge}
+    test_f = {k: extract_features(test, v) for k, v in spaces.items()}
+
+    def score(sample: LabeledData) -> dict[str, float]:
+        out = {
+            f"fid_{k}": fid_from_features(test_f[k], extract_features(sample, v)) for k, v in spaces.items()
+        }
+        pred = judge.source.predict_proba(sample).argmax(1)
+        out["label_agreement"] = float(np.mean(pred == sample.y))
+        return out
+
+    quality = []
+    ref = {"labeled real": labeled, "pool real": parts.unlabeled.subset(np.arange(min(len(pool), len(test))))}
+    for name, real in ref.items():
+        quality.append({"setting": name, "n": len(real), **score(real)})
+    y = torch.as_tensor(np.repeat(np.arange(labeled.num_classes), args.fid_n))
+    for steps in args.ddim_steps:
+        start = time.perf_counter()
+        x = dm.generate(y, generator=args.seed, sampling_steps=steps).clamp(0, 1)
+        seconds = time.perf_counter() - start
+        sample = LabeledData(x, y.numpy(), labeled.class_names, "image")
+        quality.append({"setting": f"ddim {steps}", "n": len(y), "seconds": seconds, **score(sample)})
+    print(
+        f"\n{'setting':14s} {'n':>5s} {'FID randconv':>13s} {'FID cnn':>9s} {'label agree':>12s} {'sec':>6s}"
+    )
+    for q in quality:
+        sec = f"{q['seconds']:6.1f}" if "seconds" in q else "     -"
+        print(f"{q['setting']:14s} {q['n']:5d} {q['fid_randconv']:13.3f} {q['fid_cnn']:9.2f} "
+              f"{q['label_agreement']:12.3f} {sec}")  # fmt: skip
+    if args.json:
+        result = {"args": vars(args), "throughput": rows, "quality": quality, "diffusion_fit_s": fit_s}
+        with open(args.json, "w") as fh:
+            json.dump(result, fh, indent=2)
+
+
+if __name__ == "__main__":
+    main()
