@@ -245,8 +245,10 @@ def detection_auc(
     aucs = []
     with threadpool_limits(1):
         for train, test in folds.split(x, y, groups.ravel()):
+            leaf = int(np.clip(len(train) // 20, 2, 20))  # small tables still get splits
             clf = HistGradientBoostingClassifier(
-                max_iter=50, max_leaf_nodes=15, early_stopping=False, random_state=seed % 2**32
+                max_iter=50, max_leaf_nodes=15, min_samples_leaf=leaf, early_stopping=False,
+                random_state=seed % 2**32,
             )
             clf.fit(x[train], y[train])
             aucs.append(roc_auc_score(y[test], clf.predict_proba(x[test])[:, 1]))
