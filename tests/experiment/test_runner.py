@@ -38,7 +38,49 @@ def test_summary_and_comparisons(results):
     assert len(summary) == 6
     assert all(row["n_seeds"] == 2 for row in summary)
     comps = results.comparisons()
-    assert {c["strategy"] for c in comps} == {"classical", "svm_rbf (no aug)"}
+    against_none = {c["strategy"] for c in comps if c["reference"] == "none"}
+    against_classical = {c["strategy"] for c in comps if c["reference_role"] == "best classical"}
+    assert against_none == {"classical", "svm_rbf (no aug)"}
+    assert against_classical == {"none", "svm_rbf (no aug)"}
+    assert all(c["cpu_minutes"] > 0 for c in comps)
+
+
+def test_runs_record_validation_details_and_cost(results):
+    for r in results.runs:
+        assert 0.0 <= r.metrics["val_accuracy"] <= 1.0
+        assert len(r.details["per_class_accuracy"]) == 10
+        assert sum(r.details["reliability"]["count"]) > 0
+        assert r.cpu_seconds["total"] > 0 and r.seconds["total"] > 0
+        assert r.peak_rss_mb is not None and r.peak_rss_mb > 10
+        assert "mca" not in r.metrics  # robustness is off by default
+
+
+def test_robustness_is_measured_when_asked():
+    spec = ExperimentSpec.from_dict({
+        **TINY, "split": {**TINY["split"], "labeled_per_class": [3]}, "seeds": [0],
+        "strategies": [{"name": "none"}], "baselines": [],
+        "evaluation": {"robustness": True, "corruptions": ["gaussian_noise", "contrast"],
+                       "severities": [1, 5], "robustness_samples": 40},
+    })
+    (record,) = run(spec).runs
+    rob = record.details["robustness"]
+    assert rob["n_samples"] == 40
+    assert set(rob["accuracy"]) == {"gaussian_noise", "contrast"}
+    assert set(rob["accuracy"]["contrast"]) == {"1", "5"}
+    assert 0.0 <= record.metrics["mca"] <= 1.0
+    assert record.metrics["mca"] == pytest.approx(
+        sum(v for acc in rob["accuracy"].values() for v in acc.values()) / 4)
+
+
+def test_bad_evaluation_settings_are_rejected():
+    from genaug.experiment import SpecError
+
+    with pytest.raises(SpecError, match="unknown corruption"):
+        ExperimentSpec.from_dict({**TINY, "evaluation": {"robustness": True, "corruptions": ["fog"]}})
+    with pytest.raises(SpecError, match="severities"):
+        ExperimentSpec.from_dict({**TINY, "evaluation": {"severities": [0, 6]}})
+    with pytest.raises(SpecError, match="unknown key 'robust'"):
+        ExperimentSpec.from_dict({**TINY, "evaluation": {"robust": True}})
 
 
 def test_same_spec_and_seed_gives_identical_metrics(tmp_path, results):

@@ -16,6 +16,7 @@ from genaug.serialization import atomic_write_json
 #: Metrics summarised over seeds (names as produced by ``genaug.train.evaluate_split``).
 SUMMARY_METRICS: tuple[str, ...] = (
     "test_accuracy", "test_macro_f1", "test_nll", "test_ece", "train_accuracy", "gap_accuracy",
+    "val_accuracy", "mca", "relative_drop",
 )
 
 
@@ -32,6 +33,9 @@ class RunRecord:
     n_train: int
     is_baseline: bool = False
     info: dict[str, Any] = field(default_factory=dict)
+    cpu_seconds: dict[str, float] = field(default_factory=dict)
+    peak_rss_mb: float | None = None
+    details: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(vars(self))
@@ -73,6 +77,13 @@ class Results:
                     "strategy": strategy, "labeled_per_class": size, "model": runs[0].model,
                     "is_baseline": runs[0].is_baseline, "n_seeds": len(runs),
                     "seconds": float(np.mean([r.seconds["total"] for r in runs])),
+                    "seconds_by_phase": {
+                        phase: float(np.mean([r.seconds.get(phase, 0.0) for r in runs]))
+                        for phase in dict.fromkeys(k for r in runs for k in r.seconds if k != "total")
+                    },
+                    "cpu_minutes": float(np.mean([r.cpu_seconds.get("total", r.seconds["total"])
+                                                  for r in runs])) / 60.0,
+                    "peak_rss_mb": max((r.peak_rss_mb or 0.0) for r in runs) or None,
                 }
                 for metric in SUMMARY_METRICS:
                     if all(metric in r.metrics for r in runs):
@@ -80,24 +91,101 @@ class Results:
                 rows.append(row)
         return rows
 
-    def comparisons(self, reference: str = "none", metric: str = "test_accuracy") -> list[dict[str, Any]]:
-        """Each strategy minus ``reference``, paired by seed, at every size."""
+    def kind(self, strategy: str) -> str:
+        """``"baseline"``, ``"none"``, ``"classical"`` or ``"other"`` (generative, auto, ...)."""
+        runs = [r for r in self.runs if r.strategy == strategy]
+        if runs and runs[0].is_baseline:
+            return "baseline"
+        names = {s.get("label") or s["name"]: s["name"] for s in self.spec.get("strategies", [])}
+        name = names.get(strategy, strategy)
+        return name if name in ("none", "classical") else "other"
+
+    def best(self, size: int, kinds: tuple[str, ...]) -> str | None:
+        """The strategy of one of ``kinds`` with the highest mean validation accuracy at ``size``.
+
+        Chosen on validation data only (never on test); ties go to the earlier strategy.
+        """
+        best, best_score = None, -np.inf
+        for strategy in self.strategies():
+            if self.kind(strategy) not in kinds:
+                continue
+            runs = [r for r in self.runs if r.strategy == strategy and r.labeled_per_class == size]
+            vals = [r.metrics["val_accuracy"] for r in runs if "val_accuracy" in r.metrics]
+            score = float(np.mean(vals)) if vals and len(vals) == len(runs) else -np.inf
+            if best is None or score > best_score:
+                best, best_score = strategy, score
+        return best
+
+    def comparisons(self, metric: str = "test_accuracy") -> list[dict[str, Any]]:
+        """Each strategy against ``none`` and against the best classical strategy, paired by seed.
+
+        The best classical strategy at each size is the ``classical`` strategy with the highest
+        mean validation accuracy. Each row has the mean difference with its 95% t-interval,
+        win/tie/loss counts over seeds, the strategy's mean CPU-minutes per run and the gain in
+        points per CPU-minute.
+        """
         out = []
         for size in self.sizes():
-            ref = self.values(reference, size, metric)
-            if ref.size == 0:
-                continue
-            for strategy in self.strategies():
-                if strategy == reference:
+            references = [("none", "none")]
+            best_classical = self.best(size, ("classical",))
+            if best_classical is not None:
+                references.append((best_classical, "best classical"))
+            for reference, role in references:
+                ref = self.values(reference, size, metric)
+                if ref.size == 0:
                     continue
-                vals = self.values(strategy, size, metric)
-                if vals.shape != ref.shape:
-                    continue
-                out.append({
-                    "strategy": strategy, "reference": reference, "labeled_per_class": size,
-                    "metric": metric, **paired_diff(vals, ref).to_dict(),
-                })
+                for strategy in self.strategies():
+                    if strategy == reference:
+                        continue
+                    vals = self.values(strategy, size, metric)
+                    if vals.shape != ref.shape:
+                        continue
+                    diff = paired_diff(vals, ref).to_dict()
+                    cpu = self._cpu_minutes(strategy, size)
+                    out.append({
+                        "strategy": strategy, "reference": reference, "reference_role": role,
+                        "labeled_per_class": size, "metric": metric, **diff, "cpu_minutes": cpu,
+                        "points_per_cpu_minute": 100 * diff["diff"]["mean"] / cpu if cpu > 0 else None,
+                    })
         return out
+
+    def _cpu_minutes(self, strategy: str, size: int) -> float:
+        runs = [r for r in self.runs if r.strategy == strategy and r.labeled_per_class == size]
+        return float(np.mean([r.cpu_seconds.get("total", r.seconds["total"]) for r in runs])) / 60.0
+
+    def headline(self) -> dict[str, Any] | None:
+        """The answer first, at the scarcest label budget: does the best non-classical strategy
+        (chosen on validation accuracy) beat the best classical augmentation on test accuracy?
+
+        Falls back to classical vs ``none`` when the experiment has no other strategy.
+        """
+        if not self.runs:
+            return None
+        size = self.sizes()[0]
+        reference = self.best(size, ("classical",))
+        candidate = self.best(size, ("other",))
+        ref_text = "classical augmentation"
+        if candidate is None or reference is None:
+            candidate = candidate or reference
+            reference, ref_text = "none", "no augmentation"
+        if candidate is None or self.values(reference, size, "test_accuracy").size == 0:
+            return None
+        a = self.values(candidate, size, "test_accuracy")
+        b = self.values(reference, size, "test_accuracy")
+        if a.shape != b.shape:
+            return None
+        d = paired_diff(a, b)
+        cpu = self._cpu_minutes(candidate, size)
+        lo, hi, mean = 100 * d.diff.low, 100 * d.diff.high, 100 * d.diff.mean
+        verb = "improves" if lo > 0 else "lowers" if hi < 0 else "changes"
+        note = "" if verb != "changes" else " (the interval includes 0: no clear difference)"
+        sentence = (
+            f"At {size} labels/class, {candidate} {verb} test accuracy by {mean:+.1f} points "
+            f"[95% CI {lo:+.1f}, {hi:+.1f}] over {ref_text} ({reference}){note}, "
+            f"at {cpu:.2f} CPU-minutes per run ({len(a)} seeds; chosen on validation accuracy)."
+        )
+        return {"labeled_per_class": size, "strategy": candidate, "reference": reference,
+                "diff": d.to_dict(), "cpu_minutes": cpu, "sentence": sentence}
 
     def to_dict(self) -> dict[str, Any]:
         from genaug import __version__
@@ -110,6 +198,7 @@ class Results:
             "runs": [r.to_dict() for r in self.runs],
             "summary": self.summary(),
             "comparisons": self.comparisons(),
+            "headline": self.headline(),
         }
 
     def save(self, path: str | Path) -> Path:

@@ -10,10 +10,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from genaug import registry
 from genaug.experiment.results import Results, RunRecord, library_versions
 from genaug.experiment.spec import ExperimentSpec
-from genaug.rng import derive_seed
+from genaug.rng import derive_seed, numpy_rng
 
 ProgressCallback = Callable[[str, int, int], None]
 """Called as ``callback(description, done, total)`` after each finished run."""
@@ -31,6 +33,11 @@ def run(spec: ExperimentSpec, *, progress: ProgressCallback | None = None) -> Re
     strategies and nested across sizes), and every classifier at (``s``, size) starts from the
     same initialisation, so differences between strategies are paired by seed.
 
+    Each run records test metrics, validation accuracy (what "best" is chosen on), per-class
+    accuracy, reliability-diagram bins, optionally corruption robustness, and its cost: wall
+    and CPU seconds per phase (generator fit / sample / filter inside ``prepare``) and the
+    process's peak resident memory so far.
+
     Args:
         spec: a validated :class:`ExperimentSpec`.
         progress: optional callback ``(description, done, total)``.
@@ -39,7 +46,6 @@ def run(spec: ExperimentSpec, *, progress: ProgressCallback | None = None) -> Re
         :class:`Results` with one :class:`RunRecord` per trained model.
     """
     from genaug.data import load_dataset, split
-    from genaug.train import evaluate_split
 
     data = load_dataset(spec.dataset.name, **spec.dataset.options)
     total = _count_runs(spec)
@@ -59,37 +65,22 @@ def run(spec: ExperimentSpec, *, progress: ProgressCallback | None = None) -> Re
             for strategy_spec in spec.strategies:
                 label = strategy_spec.display_name
                 strategy = registry.create("strategy", strategy_spec.name, **strategy_spec.options)
-                t0 = time.perf_counter()
+                clock = _Clock()
                 plan = strategy.prepare(parts, generator=derive_seed(seed, "prepare", label, size))
-                t1 = time.perf_counter()
-                clf = registry.create("model", spec.model.name, **spec.model.options)
-                clf.fit(plan.train, parts.val, augmenter=plan.augmenter, mixer=plan.mixer,
-                        generator=train_seed)
-                t2 = time.perf_counter()
-                metrics = evaluate_split(clf, parts.labeled, parts.test)
-                t3 = time.perf_counter()
-                records.append(RunRecord(
-                    strategy=label, model=spec.model.name, labeled_per_class=size, seed=seed,
-                    metrics=metrics, n_train=len(plan.train), info=_jsonable(plan.info),
-                    seconds={"prepare": t1 - t0, "train": t2 - t1, "evaluate": t3 - t2,
-                             "total": t3 - t0},
+                prepared = clock.lap()
+                records.append(_train_and_evaluate(
+                    spec, spec.model.name, spec.model.options, parts, plan.train, size, seed, train_seed,
+                    label=label, augmenter=plan.augmenter, mixer=plan.mixer, info=_jsonable(plan.info),
+                    prepared=prepared,
                 ))
                 done += 1
                 if progress:
                     progress(f"{label} | {size}/class | seed {seed}", done, total)
             for baseline in spec.baselines:
                 label = f"{baseline.name} (no aug)"
-                t0 = time.perf_counter()
-                clf = registry.create("model", baseline.name, **baseline.options)
-                clf.fit(parts.labeled, parts.val, generator=train_seed)
-                t1 = time.perf_counter()
-                metrics = evaluate_split(clf, parts.labeled, parts.test)
-                t2 = time.perf_counter()
-                records.append(RunRecord(
-                    strategy=label, model=baseline.name, labeled_per_class=size, seed=seed,
-                    metrics=metrics, n_train=len(parts.labeled), is_baseline=True,
-                    seconds={"prepare": 0.0, "train": t1 - t0, "evaluate": t2 - t1,
-                             "total": t2 - t0},
+                records.append(_train_and_evaluate(
+                    spec, baseline.name, baseline.options, parts, parts.labeled, size, seed, train_seed,
+                    label=label, is_baseline=True,
                 ))
                 done += 1
                 if progress:
@@ -98,6 +89,84 @@ def run(spec: ExperimentSpec, *, progress: ProgressCallback | None = None) -> Re
         spec=spec.to_dict(), runs=records, versions=library_versions(),
         dataset={"name": spec.dataset.name, "n_samples": len(data), "modality": data.modality,
                  "sample_shape": list(data.sample_shape), "class_names": list(data.class_names)},
+    )
+
+
+class _Clock:
+    """Wall and CPU seconds since the last lap."""
+
+    def __init__(self) -> None:
+        self._wall, self._cpu = time.perf_counter(), time.process_time()
+
+    def lap(self) -> tuple[float, float]:
+        wall, cpu = time.perf_counter(), time.process_time()
+        out = (wall - self._wall, cpu - self._cpu)
+        self._wall, self._cpu = wall, cpu
+        return out
+
+
+def _peak_rss_mb() -> float | None:
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows
+        return None
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
+
+
+def _train_and_evaluate(
+    spec: ExperimentSpec, model: str, options: dict[str, Any], parts: Any, train: Any, size: int,
+    seed: int, train_seed: int, *, label: str, augmenter: Any = None, mixer: Any = None,
+    info: dict[str, Any] | None = None, prepared: tuple[float, float] = (0.0, 0.0),
+    is_baseline: bool = False,
+) -> RunRecord:
+    from genaug.train import evaluate, evaluate_split, metrics
+
+    clock = _Clock()
+    clf = registry.create("model", model, **options)
+    clf.fit(train, parts.val, augmenter=augmenter, mixer=mixer, generator=train_seed)
+    trained = clock.lap()
+    scores = evaluate_split(clf, parts.labeled, parts.test)
+    if parts.val is not None and len(parts.val) > 0:
+        scores["val_accuracy"] = evaluate(clf, parts.val)["accuracy"]
+    probs = clf.predict_proba(parts.test)
+    details: dict[str, Any] = {
+        "per_class_accuracy": metrics.class_accuracies(probs, parts.test.y, parts.test.num_classes).tolist(),
+        "reliability": metrics.reliability_bins(probs, parts.test.y).to_dict(),
+    }
+    if spec.evaluation.robustness and parts.test.modality in ("image", "signal", "audio"):
+        robustness = _robustness(clf, parts.test, spec.evaluation, derive_seed(seed, "robustness", size))
+        scores["mca"], scores["relative_drop"] = robustness["mca"], robustness["relative_drop"]
+        details["robustness"] = {
+            "corruption_accuracy": robustness["corruption_accuracy"],
+            "accuracy": {c: {str(k): v for k, v in a.items()} for c, a in robustness["accuracy"].items()},
+            "n_samples": robustness["n_samples"],
+        }
+    evaluated = clock.lap()
+    info = dict(info or {})
+    seconds = {"prepare": prepared[0], "train": trained[0], "evaluate": evaluated[0]}
+    for phase in ("fit", "sample", "filter"):  # generator phases, inside "prepare"
+        if isinstance(info.get(f"seconds_{phase}"), int | float):
+            seconds[f"generator_{phase}"] = float(info[f"seconds_{phase}"])
+    seconds["total"] = prepared[0] + trained[0] + evaluated[0]
+    cpu = {"prepare": prepared[1], "train": trained[1], "evaluate": evaluated[1],
+           "total": prepared[1] + trained[1] + evaluated[1]}
+    return RunRecord(
+        strategy=label, model=model, labeled_per_class=size, seed=seed, metrics=scores,
+        n_train=len(train), is_baseline=is_baseline, info=info, seconds=seconds, cpu_seconds=cpu,
+        peak_rss_mb=_peak_rss_mb(), details=details,
+    )
+
+
+def _robustness(clf: Any, test: Any, evaluation: Any, seed: int) -> dict[str, Any]:
+    from genaug.train import evaluate_corruptions
+
+    if len(test) > evaluation.robustness_samples:
+        keep = np.sort(numpy_rng(derive_seed(seed, "subset")).permutation(len(test))[
+            : evaluation.robustness_samples])
+        test = test.subset(keep)
+    return evaluate_corruptions(
+        clf, test, suite=evaluation.corruptions or "default", severities=evaluation.severities,
+        generator=seed,
     )
 
 

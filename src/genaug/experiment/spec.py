@@ -102,6 +102,47 @@ class SplitSpec(_Strict):
         return v
 
 
+class EvaluationSpec(_Strict):
+    """What to measure beyond accuracy, F1, NLL, ECE and the train-test gap.
+
+    ``robustness`` evaluates every trained model on corrupted copies of (up to
+    ``robustness_samples`` of) the test split: the modality's corruption suite, or the listed
+    ``corruptions``, at each of ``severities`` (1..5).
+    """
+
+    robustness: bool = False
+    corruptions: list[str] | None = None
+    severities: list[int] = Field(default_factory=lambda: [1, 2, 3, 4, 5])
+    robustness_samples: int = 500
+
+    @field_validator("severities")
+    @classmethod
+    def _levels(cls, v: list[int]) -> list[int]:
+        if not v or any(not 1 <= s <= 5 for s in v):
+            raise ValueError(f"severities must be a non-empty list of ints in 1..5; got {v}")
+        return v
+
+    @field_validator("robustness_samples")
+    @classmethod
+    def _samples(cls, v: int) -> int:
+        if v < 1:
+            raise ValueError(f"robustness_samples must be >= 1; got {v}")
+        return v
+
+    @field_validator("corruptions")
+    @classmethod
+    def _known(cls, v: list[str] | None) -> list[str] | None:
+        if v is None:
+            return v
+        from genaug.train.corruptions import available_corruptions
+
+        known = set(available_corruptions("image")) | set(available_corruptions("signal"))
+        unknown = [c for c in v if c not in known]
+        if unknown or not v:
+            raise ValueError(f"unknown corruption(s) {unknown}; available: {sorted(known)}")
+        return v
+
+
 class ExperimentSpec(_Strict):
     """A whole experiment: dataset x split sizes x strategies x seeds, one classifier.
 
@@ -118,6 +159,7 @@ class ExperimentSpec(_Strict):
         default_factory=lambda: [StrategySpec(name="none"), StrategySpec(name="classical")]
     )
     seeds: list[int] = Field(default_factory=lambda: [0, 1, 2])
+    evaluation: EvaluationSpec = Field(default_factory=EvaluationSpec)
 
     @field_validator("seeds", mode="before")
     @classmethod
@@ -226,7 +268,7 @@ def _keyword_names(factory: Any) -> set[str] | None:
 
 
 _TOP_MODELS = {
-    "": ExperimentSpec, "split": SplitSpec,
+    "": ExperimentSpec, "split": SplitSpec, "evaluation": EvaluationSpec,
 }
 
 

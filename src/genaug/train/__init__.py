@@ -13,6 +13,13 @@ from pathlib import Path
 from genaug.serialization import CONFIG_NAME
 from genaug.train import metrics, nets
 from genaug.train.base import BaseClassifier, Classifier, NotFittedError
+from genaug.train.corruptions import (
+    IMAGE_CORRUPTIONS,
+    SIGNAL_CORRUPTIONS,
+    available_corruptions,
+    corrupt,
+    corruption_suite,
+)
 from genaug.train.evaluate import evaluate, evaluate_split, per_class_accuracy
 from genaug.train.metrics import (
     ReliabilityBins,
@@ -25,6 +32,7 @@ from genaug.train.metrics import (
     reliability_bins,
 )
 from genaug.train.nets import build_net
+from genaug.train.robustness import evaluate_corruptions
 from genaug.train.sklearn_models import HistGBClassifier, LogRegClassifier, SklearnClassifier, SVMClassifier
 from genaug.train.torch_classifier import (
     CNN1DClassifier,
@@ -55,6 +63,8 @@ def load_classifier(path: str | os.PathLike[str]) -> BaseClassifier:
 
 
 __all__ = [
+    "IMAGE_CORRUPTIONS",
+    "SIGNAL_CORRUPTIONS",
     "BaseClassifier",
     "CNN1DClassifier",
     "Classifier",
@@ -68,11 +78,15 @@ __all__ = [
     "SmallCNNClassifier",
     "TorchClassifier",
     "accuracy",
+    "available_corruptions",
     "brier",
     "build_net",
     "classification_metrics",
+    "corrupt",
+    "corruption_suite",
     "ece",
     "evaluate",
+    "evaluate_corruptions",
     "evaluate_split",
     "load_classifier",
     "macro_f1",

@@ -1,0 +1,78 @@
+"""Comparisons, best-classical selection and the headline, on hand-made results with known answers."""
+
+import pytest
+
+from genaug.experiment import Results, RunRecord
+
+SPEC = {
+    "name": "unit", "model": {"name": "small_cnn"}, "seeds": [0, 1, 2], "dataset": {"name": "digits"},
+    "strategies": [{"name": "none"}, {"name": "classical"},
+                   {"name": "classical", "label": "classical-strong"}, {"name": "generative"}],
+}
+# strategy -> (test accuracy, validation accuracy, CPU seconds per run)
+TRUTH = {
+    "none": (0.70, 0.70, 30.0),
+    "classical": (0.80, 0.75, 30.0),           # better on test ...
+    "classical-strong": (0.76, 0.78, 30.0),    # ... but this one is better on validation
+    "generative": (0.79, 0.80, 120.0),
+}
+
+
+def make_results() -> Results:
+    runs = []
+    for strategy, (test, val, cpu) in TRUTH.items():
+        for seed in range(3):
+            runs.append(RunRecord(
+                strategy=strategy, model="small_cnn", labeled_per_class=10, seed=seed,
+                metrics={"test_accuracy": test + 0.01 * seed, "val_accuracy": val},
+                seconds={"total": cpu}, cpu_seconds={"total": cpu}, n_train=100,
+            ))
+    return Results(spec=SPEC, runs=runs)
+
+
+def test_kinds_follow_the_spec_names():
+    r = make_results()
+    assert [r.kind(s) for s in r.strategies()] == ["none", "classical", "classical", "other"]
+
+
+def test_best_classical_is_chosen_on_validation_not_test():
+    assert make_results().best(10, ("classical",)) == "classical-strong"
+
+
+def test_comparisons_against_none_and_best_classical():
+    comps = make_results().comparisons()
+    row = next(c for c in comps if c["strategy"] == "generative" and c["reference"] == "classical-strong")
+    assert row["reference_role"] == "best classical"
+    assert row["diff"]["mean"] == pytest.approx(0.03)
+    assert row["diff"]["low"] == pytest.approx(0.03) and row["diff"]["high"] == pytest.approx(0.03)
+    assert (row["wins"], row["ties"], row["losses"]) == (3, 0, 0)
+    assert row["cpu_minutes"] == pytest.approx(2.0)
+    assert row["points_per_cpu_minute"] == pytest.approx(1.5)
+    vs_none = {c["strategy"] for c in comps if c["reference"] == "none"}
+    assert vs_none == {"classical", "classical-strong", "generative"}
+
+
+def test_headline_names_the_validation_choice_and_its_interval():
+    head = make_results().headline()
+    assert head["strategy"] == "generative" and head["reference"] == "classical-strong"
+    assert head["sentence"].startswith(
+        "At 10 labels/class, generative improves test accuracy by +3.0 points [95% CI +3.0, +3.0] "
+        "over classical augmentation (classical-strong)")
+    assert "2.00 CPU-minutes" in head["sentence"]
+
+
+def test_headline_without_generative_strategies_compares_classical_with_none():
+    r = make_results()
+    r.runs = [x for x in r.runs if x.strategy in ("none", "classical")]
+    head = r.headline()
+    assert head["strategy"] == "classical" and head["reference"] == "none"
+    assert "over no augmentation" in head["sentence"]
+
+
+def test_headline_says_when_the_interval_includes_zero():
+    r = make_results()
+    for x in r.runs:  # make generative noisy around classical-strong
+        if x.strategy == "generative":
+            x.metrics["test_accuracy"] = 0.76 + (0.02, -0.03, 0.02)[x.seed] + 0.01 * x.seed
+    assert "changes test accuracy" in r.headline()["sentence"]
+    assert "no clear difference" in r.headline()["sentence"]
