@@ -84,7 +84,7 @@ def test_experiment_run_on_tabular_spec() -> None:
     spec = ExperimentSpec.from_dict({
         "name": "tiny-tabular",
         "dataset": {"name": "breast_cancer"},
-        "split": {"labeled_per_class": [12], "val_per_class": 4, "test_fraction": 0.2},
+        "split": {"labeled_per_class": "all", "val_per_class": 4, "test_fraction": 0.2},
         "model": {"name": "logreg", "select_on_val": False},
         "baselines": [],
         "strategies": [
@@ -95,7 +95,12 @@ def test_experiment_run_on_tabular_spec() -> None:
     })  # fmt: skip
     results = run(spec)
     assert len(results.runs) == 4
+    n_train = {r.strategy: r.n_train for r in results.runs}
+    assert n_train["none"] == n_train["class_weight"] == 282 + 166  # imbalance kept (357 - 71 - 4, ...)
+    assert n_train["resample"] == n_train["synthesize"] == 2 * 282
     for record in results.runs:
         assert 0.0 <= record.metrics["test_pr_auc"] <= 1.0
         assert "test_balanced_accuracy" in record.metrics
-    results.to_dict()
+    out = results.to_dict()
+    assert {"test_pr_auc", "test_balanced_accuracy"} <= set(out["summary"][0])
+    assert out["spec"]["split"]["labeled_per_class"] == ["all"]

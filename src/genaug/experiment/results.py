@@ -17,6 +17,8 @@ from genaug.serialization import atomic_write_json
 SUMMARY_METRICS: tuple[str, ...] = (
     "test_accuracy", "test_macro_f1", "test_nll", "test_ece", "train_accuracy", "gap_accuracy",
     "val_accuracy", "mca", "relative_drop",
+    # two-class data (imbalanced tables): minority PR-AUC and friends
+    "test_pr_auc", "test_balanced_accuracy", "test_f1_minority", "test_recall_at_p50",
 )
 
 

@@ -23,7 +23,15 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_serializer,
+    field_validator,
+    model_validator,
+)
 
 from genaug import registry
 
@@ -75,9 +83,13 @@ class StrategySpec(BaseModel):
 
 
 class SplitSpec(_Strict):
-    """How to draw the low-data split; ``labeled_per_class`` may list several sizes."""
+    """How to draw the low-data split; ``labeled_per_class`` may list several sizes.
 
-    labeled_per_class: list[int] = Field(default_factory=lambda: [10])
+    ``labeled_per_class: all`` labels every row outside test and val, keeping the class
+    imbalance (imbalanced tabular data); it is stored as ``None`` and cannot be mixed with sizes.
+    """
+
+    labeled_per_class: list[int | None] = Field(default_factory=lambda: [10])
     val_per_class: int = 10
     test_fraction: float = 0.3
     use_original_split: bool = False
@@ -85,14 +97,23 @@ class SplitSpec(_Strict):
     @field_validator("labeled_per_class", mode="before")
     @classmethod
     def _listify(cls, v: Any) -> Any:
-        return [v] if isinstance(v, int) else v
+        v = [v] if isinstance(v, int | str) or v is None else v
+        return [None if n == "all" else n for n in v] if isinstance(v, list) else v
 
     @field_validator("labeled_per_class")
     @classmethod
-    def _positive(cls, v: list[int]) -> list[int]:
-        if not v or any(n < 1 for n in v):
-            raise ValueError(f"labeled_per_class must be a non-empty list of ints >= 1; got {v}")
+    def _positive(cls, v: list[int | None]) -> list[int | None]:
+        if v == [None]:
+            return v
+        if not v or any(n is None or n < 1 for n in v):
+            raise ValueError(
+                f"labeled_per_class must be a non-empty list of ints >= 1, or 'all' alone; got {v}"
+            )
         return v
+
+    @field_serializer("labeled_per_class")
+    def _dump_sizes(self, v: list[int | None]) -> list[int | str]:
+        return ["all" if n is None else n for n in v]
 
     @field_validator("test_fraction")
     @classmethod
