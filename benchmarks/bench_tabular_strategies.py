@@ -16,6 +16,7 @@ Usage:
     .venv/bin/python benchmarks/bench_tabular_strategies.py                 # 4 datasets, 5 seeds
     .venv/bin/python benchmarks/bench_tabular_strategies.py --datasets yeast4 --seeds 0 1
     .venv/bin/python benchmarks/bench_tabular_strategies.py --out tabular.json
+    .venv/bin/python benchmarks/bench_tabular_strategies.py --tables-from tabular.json
 """
 
 from __future__ import annotations
@@ -89,7 +90,12 @@ def main() -> None:
     parser.add_argument("--no-auto", action="store_true")
     parser.add_argument("--val-per-class", type=int, default=5)
     parser.add_argument("--out", default=None)
+    parser.add_argument("--tables-from", default=None, help="print the tables of a saved --out file")
     args = parser.parse_args()
+    if args.tables_from:
+        with open(args.tables_from, encoding="utf-8") as fh:
+            print_tables(json.load(fh))
+        return
     torch.set_num_threads(1)
     warnings.filterwarnings("ignore", category=FutureWarning)
     warnings.filterwarnings("ignore", category=UserWarning)
@@ -176,8 +182,8 @@ def print_tables(rows: list[dict]) -> None:
                 continue
             cells = []
             for k in keys:
-                v = vals(ds, s, k)
-                cells.append(f"{np.nanmean(v):.3f}" if v else "-")
+                v = [x for x in vals(ds, s, k) if x == x]  # NaN (no column of that kind) -> "-"
+                cells.append(f"{np.mean(v):.3f}" if v else "-")
             dropped = vals(ds, s, "n_copies_dropped")
             cells.append(f"{np.mean(dropped):.1f}" if dropped else "-")
             cells.append(f"{np.mean(vals(ds, s, 'seconds_prepare')):.1f}")
