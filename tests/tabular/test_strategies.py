@@ -103,4 +103,4 @@ def test_experiment_run_on_tabular_spec() -> None:
         assert "test_balanced_accuracy" in record.metrics
     out = results.to_dict()
     assert {"test_pr_auc", "test_balanced_accuracy"} <= set(out["summary"][0])
-    assert out["spec"]["split"]["labeled_per_class"] == ["all"]
+    assert out["spec"]["split"]["labeled_per_class"] == ["all"] and results.runs[0].labeled_per_class == "all"

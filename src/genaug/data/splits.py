@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import torch
@@ -62,7 +63,7 @@ class Split:
 def split(
     data: LabeledData,
     *,
-    labeled_per_class: int | None,
+    labeled_per_class: int | Literal["all"] | None,
     val_per_class: int,
     test_fraction: float = 0.3,
     unlabeled: bool = True,
@@ -86,7 +87,7 @@ def split(
 
     Args:
         data: the samples to split; at least two classes must be present.
-        labeled_per_class: labeled samples per class, >= 1; ``None`` takes every sample left
+        labeled_per_class: labeled samples per class, >= 1; ``None`` (or ``"all"``) takes every sample left
             after test and val (a "full data" baseline; the unlabeled part is then empty).
         val_per_class: validation samples per class, >= 0.
         test_fraction: share of each class held out for testing, in (0, 1). Ignored when the test
@@ -122,6 +123,8 @@ def split(
     """
     if not isinstance(data, LabeledData):
         raise TypeError(f"data must be a LabeledData; got {type(data).__name__}")
+    if labeled_per_class == "all":  # the experiment spec's spelling of None
+        labeled_per_class = None
     if labeled_per_class is not None:
         labeled_per_class = check_int("labeled_per_class", labeled_per_class, 1)
     val_per_class = check_int("val_per_class", val_per_class, 0)

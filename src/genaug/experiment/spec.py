@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import inspect
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import (
@@ -28,7 +28,6 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
-    field_serializer,
     field_validator,
     model_validator,
 )
@@ -86,10 +85,10 @@ class SplitSpec(_Strict):
     """How to draw the low-data split; ``labeled_per_class`` may list several sizes.
 
     ``labeled_per_class: all`` labels every row outside test and val, keeping the class
-    imbalance (imbalanced tabular data); it is stored as ``None`` and cannot be mixed with sizes.
+    imbalance (imbalanced tabular data); it cannot be mixed with sizes.
     """
 
-    labeled_per_class: list[int | None] = Field(default_factory=lambda: [10])
+    labeled_per_class: list[int | Literal["all"]] = Field(default_factory=lambda: [10])
     val_per_class: int = 10
     test_fraction: float = 0.3
     use_original_split: bool = False
@@ -97,23 +96,18 @@ class SplitSpec(_Strict):
     @field_validator("labeled_per_class", mode="before")
     @classmethod
     def _listify(cls, v: Any) -> Any:
-        v = [v] if isinstance(v, int | str) or v is None else v
-        return [None if n == "all" else n for n in v] if isinstance(v, list) else v
+        return [v] if isinstance(v, int | str) else v
 
     @field_validator("labeled_per_class")
     @classmethod
-    def _positive(cls, v: list[int | None]) -> list[int | None]:
-        if v == [None]:
+    def _positive(cls, v: list[int | str]) -> list[int | str]:
+        if v == ["all"]:
             return v
-        if not v or any(n is None or n < 1 for n in v):
+        if not v or any(n == "all" or n < 1 for n in v):
             raise ValueError(
                 f"labeled_per_class must be a non-empty list of ints >= 1, or 'all' alone; got {v}"
             )
         return v
-
-    @field_serializer("labeled_per_class")
-    def _dump_sizes(self, v: list[int | None]) -> list[int | str]:
-        return ["all" if n is None else n for n in v]
 
     @field_validator("test_fraction")
     @classmethod
