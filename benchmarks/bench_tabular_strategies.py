@@ -44,14 +44,14 @@ SYNTH = {
 }
 
 
-def strategies(synths: list[str], auto: bool) -> dict[str, dict]:
+def strategies(synths: list[str], auto: bool, ratio: str | float = "auto") -> dict[str, dict]:
     out = {
         "none": {"name": "none"},
         "class_weight": {"name": "class_weight"},
-        "smote": {"name": "resample", "resampler": "smote"},
+        "smote": {"name": "resample", "resampler": "smote", "sampling_strategy": ratio},
     }
     for s in synths:
-        out[s] = {"name": "synthesize", "synthesizer": {"name": s, **SYNTH[s]}}
+        out[s] = {"name": "synthesize", "synthesizer": {"name": s, **SYNTH[s]}, "sampling_strategy": ratio}
     if auto:
         out["auto"] = {"name": "tabular_auto", "candidates": [
             "none", "class_weight", {"name": "resample", "resampler": "smote"},
@@ -89,6 +89,9 @@ def main() -> None:
     parser.add_argument("--synthesizers", nargs="+", default=list(SYNTH))
     parser.add_argument("--no-auto", action="store_true")
     parser.add_argument("--val-per-class", type=int, default=5)
+    parser.add_argument("--ratio", default="auto",
+                        help="minority/majority after resampling/synthesis: 'auto' (1.0) or a float")
+    parser.add_argument("--only", nargs="+", default=None, help="run only these strategy labels")
     parser.add_argument("--out", default=None)
     parser.add_argument("--tables-from", default=None, help="print the tables of a saved --out file")
     args = parser.parse_args()
@@ -100,7 +103,10 @@ def main() -> None:
     warnings.filterwarnings("ignore", category=FutureWarning)
     warnings.filterwarnings("ignore", category=UserWarning)
 
-    configs = strategies(args.synthesizers, not args.no_auto)
+    ratio = args.ratio if args.ratio == "auto" else float(args.ratio)
+    configs = strategies(args.synthesizers, not args.no_auto, ratio)
+    if args.only:
+        configs = {k: v for k, v in configs.items() if k in args.only}
     rows = []
     for ds in args.datasets:
         data = load_dataset(ds)
