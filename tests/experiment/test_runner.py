@@ -94,3 +94,19 @@ def test_same_spec_and_seed_gives_identical_metrics(tmp_path, results):
     first = {(r.strategy, r.seed): r.metrics for r in results.runs if r.labeled_per_class == 3}
     assert {(r["strategy"], r["seed"]): r["metrics"] for r in a["runs"]} == first
     assert (tmp_path / "a" / "report.html").stat().st_size > 1000
+
+
+def test_generative_runs_record_synthetic_counts_quality_and_preview():
+    spec = ExperimentSpec.from_dict({
+        **TINY, "split": {**TINY["split"], "labeled_per_class": [3]}, "seeds": [0, 1], "baselines": [],
+        "strategies": [{"name": "generative", "n_per_class": 4, "synthesizer": {
+            "name": "cvae", "latent_dim": 4, "width": 4, "hidden_dim": 16, "steps": 5, "batch_size": 8,
+            "progress": False}}],
+    })
+    first, second = run(spec).runs
+    assert first.details["n_synthetic_per_class"] == [4] * 10
+    assert {"fid", "precision", "memorization"} <= set(first.details["quality"])
+    preview = first.details["preview"]
+    assert len(preview["real"]) == 10 and len(preview["synthetic"][0]) == 4
+    assert "quality" not in second.details and "preview" not in second.details
+    assert first.seconds["generator_fit"] > 0

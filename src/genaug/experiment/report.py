@@ -5,24 +5,25 @@ Reports draw; they never compute: everything shown comes from ``Results.to_dict(
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
 
+from genaug.experiment import report_plots as plots
 from genaug.serialization import atomic_write_text
 
 _CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1000px;
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1150px;
 color:#1d2430;line-height:1.45;padding:0 1rem}
 h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #dde}
 table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{padding:.35rem .5rem;text-align:right;
 border-bottom:1px solid #eef}th:first-child,td:first-child{text-align:left}thead th{background:#f4f6fa}
 .sub{color:#5a6475}.best{font-weight:600}pre{background:#f4f6fa;padding:.8rem;overflow:auto;font-size:.8rem}
-img{max-width:100%}.neg{color:#a33}.pos{color:#276a2b}
+img{max-width:100%}td{white-space:nowrap}.ci{display:block;font-size:.75rem}.neg{color:#a33}.pos{color:#276a2b}h3{font-size:1rem}
+.headline{font-size:1.1rem;background:#eef5ee;border-left:4px solid #276a2b;padding:.6rem .8rem}
 """
 
 
@@ -31,60 +32,20 @@ def _pct(ci: dict[str, float] | None, *, signed: bool = False) -> str:
         return "–"
     sign = "+" if signed and ci["mean"] > 0 else ""
     return (f"{sign}{100 * ci['mean']:.1f} ± {100 * ci['std']:.1f}"
-            f" <span class='sub'>[{100 * ci['low']:.1f}, {100 * ci['high']:.1f}]</span>")
+            f" <span class='sub ci'>[{100 * ci['low']:.1f}, {100 * ci['high']:.1f}]</span>")
 
 
 def _num(ci: dict[str, float] | None, fmt: str = "{:.3f}") -> str:
     return "–" if not ci else fmt.format(ci["mean"])
 
 
-def _figure_png(fig: Any) -> str:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+def _img(src: str, alt: str) -> str:
+    return f'<img alt="{html.escape(alt)}" src="{src}">' if src else "<p class='sub'>Nothing recorded.</p>"
 
 
-def accuracy_plot(summary: list[dict[str, Any]]) -> str:
-    """Test accuracy (mean and 95% CI) per strategy; a learning curve when there are several sizes."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    sizes = sorted({row["labeled_per_class"] for row in summary})
-    strategies = list(dict.fromkeys(row["strategy"] for row in summary))
-    fig, ax = plt.subplots(figsize=(7, 3.6))
-    for i, strategy in enumerate(strategies):
-        rows = [r for r in summary if r["strategy"] == strategy and "test_accuracy" in r]
-        rows.sort(key=lambda r: r["labeled_per_class"])
-        xs = [r["labeled_per_class"] for r in rows]
-        means = [100 * r["test_accuracy"]["mean"] for r in rows]
-        lows = [m - 100 * r["test_accuracy"]["low"] for m, r in zip(means, rows, strict=True)]
-        highs = [100 * r["test_accuracy"]["high"] - m for m, r in zip(means, rows, strict=True)]
-        if len(sizes) == 1:
-            ax.errorbar([i], means, yerr=[lows, highs], fmt="o", capsize=4, label=strategy)
-        else:
-            ax.errorbar(xs, means, yerr=[lows, highs], marker="o", capsize=3, label=strategy)
-    if len(sizes) == 1:
-        ax.set_xticks(range(len(strategies)), strategies, rotation=20, ha="right")
-        ax.set_xlabel(f"strategy ({sizes[0]} labels per class)")
-    else:
-        ax.set_xscale("log")
-        ax.set_xticks(sizes, [str(s) for s in sizes])
-        ax.set_xlabel("labeled samples per class")
-        ax.legend(fontsize=8)
-    ax.set_ylabel("test accuracy (%)")
-    ax.grid(alpha=0.3)
-    png = _figure_png(fig)
-    plt.close(fig)
-    return png
-
-
-def render_report(results: dict[str, Any]) -> str:
-    """The HTML text of the report for a ``Results.to_dict()`` mapping."""
-    spec = results["spec"]
-    summary = results["summary"]
+def _strategy_table(summary: list[dict[str, Any]]) -> str:
     esc = html.escape
+    has_mca = any("mca" in row for row in summary)
     rows = []
     for row in summary:
         rows.append(
@@ -93,22 +54,105 @@ def render_report(results: dict[str, Any]) -> str:
             f"<td>{esc(row['model'])}</td>"
             f"<td>{_pct(row.get('test_accuracy'))}</td><td>{_pct(row.get('test_macro_f1'))}</td>"
             f"<td>{_pct(row.get('gap_accuracy'))}</td><td>{_num(row.get('test_ece'))}</td>"
-            f"<td>{row['seconds']:.1f}</td><td>{row['n_seeds']}</td></tr>"
+            f"<td>{_num(row.get('val_accuracy'), '{:.3f}')}</td>"
+            + (f"<td>{_pct(row.get('mca'))}</td>" if has_mca else "")
+            + f"<td>{row['seconds']:.1f}</td><td>{row.get('cpu_minutes', 0.0):.2f}</td>"
+            f"<td>{row['n_seeds']}</td></tr>"
         )
-    comp_rows = []
-    for c in results.get("comparisons", []):
+    head = ("<tr><th>strategy</th><th>labels/class</th><th>model</th><th>test accuracy %</th>"
+            "<th>macro-F1 %</th><th>gap %</th><th>ECE</th><th>val acc</th>"
+            + ("<th>corruption acc %</th>" if has_mca else "")
+            + "<th>seconds</th><th>CPU-min</th><th>seeds</th></tr>")
+    return f"<table><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _comparison_table(comparisons: list[dict[str, Any]]) -> str:
+    esc = html.escape
+    rows = []
+    for c in comparisons:
         d = c["diff"]
         cls = "pos" if d["low"] > 0 else "neg" if d["high"] < 0 else ""
-        comp_rows.append(
-            f"<tr><td>{esc(c['strategy'])}</td><td>{c['labeled_per_class']}</td>"
+        per_min = c.get("points_per_cpu_minute")
+        best = c.get("reference_role") == "best classical"
+        role = " <span class=sub>(best classical)</span>" if best else ""
+        rows.append(
+            f"<tr><td>{esc(c['strategy'])}</td><td>{esc(c['reference'])}{role}"
+            f"</td><td>{c['labeled_per_class']}</td>"
             f"<td class='{cls}'>{_pct(d, signed=True)}</td>"
-            f"<td>{c['wins']}/{c['ties']}/{c['losses']}</td></tr>"
+            f"<td>{c['wins']}/{c['ties']}/{c['losses']}</td>"
+            f"<td>{'–' if per_min is None else f'{per_min:+.2f}'}</td></tr>"
         )
+    return ("<table><thead><tr><th>strategy</th><th>against</th><th>labels/class</th>"
+            "<th>Δ test accuracy (points)</th><th>W/T/L</th><th>points per CPU-minute</th></tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>")
+
+
+def _per_class_table(runs: list[dict[str, Any]], class_names: list[str]) -> str:
+    if not runs:
+        return ""
+    size = min(r["labeled_per_class"] for r in runs)
+    by: dict[str, list[list[float]]] = {}
+    for r in runs:
+        acc = r.get("details", {}).get("per_class_accuracy")
+        if acc is not None and r["labeled_per_class"] == size:
+            by.setdefault(r["strategy"], []).append(acc)
+    if not by:
+        return ""
+    esc = html.escape
+    names = class_names or [str(i) for i in range(len(next(iter(by.values()))[0]))]
+    head = "".join(f"<th>{esc(str(n))}</th>" for n in names)
+    rows = []
+    for strategy, accs in by.items():
+        mean = np.nanmean(np.asarray(accs, dtype=float), axis=0)
+        cells = "".join(f"<td>{100 * v:.0f}</td>" for v in mean)
+        rows.append(f"<tr><td>{esc(strategy)}</td>{cells}</tr>")
+    return (f"<p class='sub'>Test recall per class (%), {size} labels per class, mean over seeds.</p>"
+            f"<table><thead><tr><th>strategy</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+
+
+def _samples_section(runs: list[dict[str, Any]], class_names: list[str]) -> str:
+    esc = html.escape
+    parts = []
+    seen = set()
+    for r in runs:
+        details = r.get("details", {})
+        key = (r["strategy"], r["labeled_per_class"])
+        if key in seen or ("preview" not in details and "quality" not in details):
+            continue
+        seen.add(key)
+        quality = details.get("quality", {})
+        q = ", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k}: {esc(str(v))}"
+                      for k, v in quality.items())
+        grid = plots.sample_grid(details["preview"], class_names) if "preview" in details else ""
+        title = f"{esc(r['strategy'])}, {r['labeled_per_class']} labels/class (seed {r['seed']})"
+        parts.append(f"<h3>{title}</h3>"
+                     f"<p class='sub'>Quality of the synthetic samples kept: {q or 'not measured'}.</p>"
+                     + (_img(grid, f"real and synthetic samples, {r['strategy']}") if grid else ""))
+    if not parts:
+        return "<p class='sub'>No strategy added synthetic samples.</p>"
+    return ("<p class='sub'>FID in a fixed random-conv feature space (lower is closer); precision/recall/"
+            "density/coverage (Naeem et al. 2020); label fidelity = agreement of an independent "
+            "classifier with the intended label; memorization = share of synthetic samples nearer a "
+            "training sample than typical train-to-train neighbours.</p>" + "".join(parts))
+
+
+def render_report(results: dict[str, Any]) -> str:
+    """The HTML text of the report for a ``Results.to_dict()`` mapping."""
+    spec = results["spec"]
+    summary = results["summary"]
+    runs = results.get("runs", [])
+    esc = html.escape
     ds = results.get("dataset", {})
+    class_names = [str(c) for c in ds.get("class_names", [])]
     versions = results.get("versions", {})
     config_yaml = yaml.safe_dump(spec, sort_keys=False)
     version_text = ', '.join(f'{k} {v}' for k, v in versions.items())
-    plot = accuracy_plot(summary) if summary else ""
+    head = results.get("headline")
+    headline = (f"<p class='headline'>{esc(head['sentence'])}</p>" if head
+                else "<p class='sub'>No comparison available.</p>")
+    multi_size = len({r["labeled_per_class"] for r in summary}) > 1
+    curve_title = "Learning curve" if multi_size else "Test accuracy"
+    gap = plots.accuracy_plot(summary, "gap_accuracy", "train − test accuracy (points)")
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>genaug report: {esc(spec.get('name', ''))}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"><style>{_CSS}</style></head>
@@ -118,24 +162,44 @@ def render_report(results: dict[str, Any]) -> str:
 {esc(str(ds.get('modality', '')))}, shape {esc(str(ds.get('sample_shape', '')))});
 model <b>{esc(spec['model']['name'])}</b>; seeds {esc(str(spec['seeds']))};
 genaug {esc(str(results.get('genaug_version', '')))}</p>
+<h2>Answer</h2>
+{headline}
 <h2>Strategies</h2>
 <p class="sub">Mean ± std over seeds, 95% t-interval in brackets. Gap = train accuracy − test accuracy.
-Model selection used the validation split only.</p>
-<table><thead><tr><th>strategy</th><th>labels/class</th><th>model</th><th>test accuracy %</th>
-<th>macro-F1 %</th><th>gap %</th><th>ECE</th><th>seconds</th><th>seeds</th></tr></thead>
-<tbody>{''.join(rows)}</tbody></table>
-<h2>Against no augmentation</h2>
-<p class="sub">Test-accuracy difference to <code>none</code>, paired by seed, with its 95% interval;
-wins/ties/losses over seeds.</p>
-<table><thead><tr><th>strategy</th><th>labels/class</th><th>Δ accuracy (points)</th>
-<th>W/T/L</th></tr></thead><tbody>{''.join(comp_rows)}</tbody></table>
-<h2>Test accuracy</h2>
-<img alt="test accuracy by strategy" src="{plot}">
+Model selection and every "best" choice used the validation split only (val acc column).</p>
+{_strategy_table(summary)}
+<h2>Comparisons</h2>
+<p class="sub">Test-accuracy difference to <code>none</code> and to the best classical strategy, paired by
+seed, with its 95% interval; wins/ties/losses over seeds; points gained per CPU-minute of the run.</p>
+{_comparison_table(results.get("comparisons", []))}
+<h2>{curve_title}</h2>
+{_img(plots.accuracy_plot(summary), "test accuracy by strategy")}
+<h2>Accuracy vs synthetic amount</h2>
+{_img(plots.synthetic_amount_plot(runs), "test accuracy against synthetic samples per class")}
+<h2>Generalization gap</h2>
+{_img(gap, "train-test accuracy gap")}
+<h2>Robustness</h2>
+{_img(plots.robustness_plot(runs), "accuracy under corruptions")}
+<h2>Calibration</h2>
+{_img(plots.reliability_plot(runs), "reliability diagram")}
+<h2>Per-class accuracy</h2>
+{_per_class_table(runs, class_names)}
+<h2>Real vs synthetic samples</h2>
+{_samples_section(runs, class_names)}
+<h2>Cost</h2>
+<p class="sub">Mean wall seconds per run by phase; CPU-minutes in the strategy table (both cores count).
+Peak resident memory of the process: {_peak(summary)}.</p>
+{_img(plots.cost_plot(summary), "seconds per phase")}
 <h2>Reproduce</h2>
 <pre>{esc(config_yaml)}</pre>
 <p class="sub">Run with <code>genaug run spec.yaml</code>. Versions: {esc(version_text)}</p>
 </body></html>
 """
+
+
+def _peak(summary: list[dict[str, Any]]) -> str:
+    peaks = [r.get("peak_rss_mb") for r in summary if r.get("peak_rss_mb")]
+    return f"{max(peaks):.0f} MB" if peaks else "not recorded"
 
 
 def write_report(results: dict[str, Any], path: str | Path) -> Path:

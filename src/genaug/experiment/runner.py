@@ -68,10 +68,11 @@ def run(spec: ExperimentSpec, *, progress: ProgressCallback | None = None) -> Re
                 clock = _Clock()
                 plan = strategy.prepare(parts, generator=derive_seed(seed, "prepare", label, size))
                 prepared = clock.lap()
+                synthetic = _synthetic_details(parts.labeled, plan.train, first_seed=seed == spec.seeds[0])
                 records.append(_train_and_evaluate(
                     spec, spec.model.name, spec.model.options, parts, plan.train, size, seed, train_seed,
                     label=label, augmenter=plan.augmenter, mixer=plan.mixer, info=_jsonable(plan.info),
-                    prepared=prepared,
+                    prepared=prepared, extra_details=synthetic,
                 ))
                 done += 1
                 if progress:
@@ -117,7 +118,7 @@ def _train_and_evaluate(
     spec: ExperimentSpec, model: str, options: dict[str, Any], parts: Any, train: Any, size: int,
     seed: int, train_seed: int, *, label: str, augmenter: Any = None, mixer: Any = None,
     info: dict[str, Any] | None = None, prepared: tuple[float, float] = (0.0, 0.0),
-    is_baseline: bool = False,
+    is_baseline: bool = False, extra_details: dict[str, Any] | None = None,
 ) -> RunRecord:
     from genaug.train import evaluate, evaluate_split, metrics
 
@@ -132,6 +133,7 @@ def _train_and_evaluate(
     details: dict[str, Any] = {
         "per_class_accuracy": metrics.class_accuracies(probs, parts.test.y, parts.test.num_classes).tolist(),
         "reliability": metrics.reliability_bins(probs, parts.test.y).to_dict(),
+        **(extra_details or {}),
     }
     if spec.evaluation.robustness and parts.test.modality in ("image", "signal", "audio"):
         robustness = _robustness(clf, parts.test, spec.evaluation, derive_seed(seed, "robustness", size))
@@ -155,6 +157,56 @@ def _train_and_evaluate(
         n_train=len(train), is_baseline=is_baseline, info=info, seconds=seconds, cpu_seconds=cpu,
         peak_rss_mb=_peak_rss_mb(), details=details,
     )
+
+
+#: Quality metrics recorded for the synthetic part of a training set (first seed only).
+QUALITY_METRICS: tuple[str, ...] = ("fid", "prdc", "label_fidelity", "memorization")
+_PREVIEW_PER_CLASS = 4
+_PREVIEW_MAX_NUMEL = 3 * 32 * 32
+
+
+def _synthetic_details(real: Any, train: Any, *, first_seed: bool) -> dict[str, Any]:
+    """Synthetic share per class, and for the first seed quality metrics and a small preview.
+
+    The synthetic part is the rows whose ``meta["source"]`` is ``"synthetic"`` (set by every
+    fusion strategy). Quality metrics compare it with the real labeled data in a fixed
+    random-conv feature space; a metric that cannot run on so few samples is recorded as an
+    error message rather than stopping the experiment.
+    """
+    source = train.meta.get("source") if isinstance(train.meta, dict) else None
+    if source is None:
+        return {}
+    is_syn = np.asarray(source) == "synthetic"
+    if not is_syn.any():
+        return {"n_synthetic_per_class": [0] * real.num_classes}
+    synthetic = train.subset(np.flatnonzero(is_syn))
+    out: dict[str, Any] = {"n_synthetic_per_class": synthetic.class_counts().tolist()}
+    if not first_seed or real.modality not in ("image", "signal", "audio"):
+        return out
+    from genaug.quality import evaluate_quality
+
+    t0 = time.perf_counter()
+    try:
+        quality = evaluate_quality(real, synthetic, QUALITY_METRICS)
+        out["quality"] = {k: float(v) for k, v in quality.items()}
+    except (ValueError, RuntimeError) as exc:
+        out["quality"] = {"error": str(exc)}
+    out["quality_seconds"] = time.perf_counter() - t0
+    if int(np.prod(real.sample_shape)) <= _PREVIEW_MAX_NUMEL:
+        out["preview"] = {
+            "real": _per_class_rows(real), "synthetic": _per_class_rows(synthetic),
+        }
+    return out
+
+
+def _per_class_rows(data: Any) -> list[list[Any]]:
+    """Up to ``_PREVIEW_PER_CLASS`` samples of each class, as nested lists (3 decimals)."""
+    rows = []
+    x = data.x.detach().cpu().numpy() if hasattr(data.x, "detach") else np.asarray(data.x)
+    for k in range(data.num_classes):
+        idx = np.flatnonzero(np.asarray(data.y) == k)[:_PREVIEW_PER_CLASS]
+        rows.append(np.round(x[idx].astype(np.float32), 3).tolist())
+    return rows
 
 
 def _robustness(clf: Any, test: Any, evaluation: Any, seed: int) -> dict[str, Any]:
