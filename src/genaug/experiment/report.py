@@ -46,6 +46,7 @@ def _img(src: str, alt: str) -> str:
 def _strategy_table(summary: list[dict[str, Any]]) -> str:
     esc = html.escape
     has_mca = any("mca" in row for row in summary)
+    has_pr = any("test_pr_auc" in row for row in summary)  # two-class (imbalanced) data
     rows = []
     for row in summary:
         rows.append(
@@ -56,12 +57,15 @@ def _strategy_table(summary: list[dict[str, Any]]) -> str:
             f"<td>{_pct(row.get('gap_accuracy'))}</td><td>{_num(row.get('test_ece'))}</td>"
             f"<td>{_num(row.get('val_accuracy'), '{:.3f}')}</td>"
             + (f"<td>{_pct(row.get('mca'))}</td>" if has_mca else "")
+            + (f"<td>{_pct(row.get('test_pr_auc'))}</td><td>{_pct(row.get('test_balanced_accuracy'))}</td>"
+               if has_pr else "")
             + f"<td>{row['seconds']:.1f}</td><td>{row.get('cpu_minutes', 0.0):.2f}</td>"
             f"<td>{row['n_seeds']}</td></tr>"
         )
     head = ("<tr><th>strategy</th><th>labels/class</th><th>model</th><th>test accuracy %</th>"
             "<th>macro-F1 %</th><th>gap %</th><th>ECE</th><th>val acc</th>"
             + ("<th>corruption acc %</th>" if has_mca else "")
+            + ("<th>minority PR-AUC %</th><th>balanced acc %</th>" if has_pr else "")
             + "<th>seconds</th><th>CPU-min</th><th>seeds</th></tr>")
     return f"<table><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
 
