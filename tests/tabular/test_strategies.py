@@ -104,3 +104,6 @@ def test_experiment_run_on_tabular_spec() -> None:
     out = results.to_dict()
     assert {"test_pr_auc", "test_balanced_accuracy"} <= set(out["summary"][0])
     assert out["spec"]["split"]["labeled_per_class"] == ["all"] and results.runs[0].labeled_per_class == "all"
+    from genaug.experiment import render_report
+
+    assert "minority PR-AUC" in render_report(out)
