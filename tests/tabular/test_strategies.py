@@ -64,6 +64,13 @@ def test_synthesize_adds_minority_without_copies(parts) -> None:
     from genaug.quality.tabular import distance_to_closest_record
 
     assert (distance_to_closest_record(parts.labeled, plan.train.subset(np.flatnonzero(syn))) > 0).all()
+    assert plan.info["quality_exact_copy_share"] == 0.0
+    assert 0.0 <= plan.info["quality_ks_mean"] <= 1.0 and 0.0 <= plan.info["quality_detection_auc"] <= 1.0
+    smote = registry.create("strategy", "resample", resampler="smote").prepare(parts, generator=0)
+    assert "quality_dcr_ratio" in smote.info
+    quiet = registry.create("strategy", "resample", resampler="smote", quality=False)
+    quiet = quiet.prepare(parts, generator=0)
+    assert not any(k.startswith("quality_") for k in quiet.info)
     with pytest.raises(ValueError, match="unknown|synthesizer"):
         registry.create("strategy", "synthesize", synthesizer="nope")
 

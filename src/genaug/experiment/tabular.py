@@ -43,7 +43,10 @@ from genaug.registry import register
 from genaug.rng import Seed, derive_seed, draw_seed
 from genaug.validation import check_int, check_range
 
-__all__ = ["ClassWeight", "Resample", "Synthesize", "TabularAuto", "balanced_weights", "minority_target"]
+__all__ = [
+    "ClassWeight", "Resample", "Synthesize", "TabularAuto", "added_row_quality", "balanced_weights",
+    "minority_target",
+]
 
 _NUMERIC_ONLY = ("smote", "borderline_smote", "adasyn")
 
@@ -111,13 +114,16 @@ class Resample(Strategy):
             overrides the resampler's own setting.
         switch_to_nc: with categorical/boolean columns, use ``smote_nc`` instead of a
             numeric-only resampler (recorded in ``info["resampler"]``).
+        quality: record fidelity/privacy of the added rows in ``info`` (``quality_*`` keys,
+            see :func:`added_row_quality`).
     """
 
     def __init__(self, *, resampler: dict[str, Any] | str = "smote", sampling_strategy: Any = "auto",
-                 switch_to_nc: bool = True) -> None:
+                 switch_to_nc: bool = True, quality: bool = True) -> None:
         self.resampler = resampler
         self.sampling_strategy = sampling_strategy
         self.switch_to_nc = switch_to_nc
+        self.quality = quality
         name, options = _named(resampler, "resampler")
         from genaug.ops.tabular import TabularResampler
 
@@ -151,8 +157,10 @@ class Resample(Strategy):
         else:
             res = registry.get("augmenter", name)(**options, sampling_strategy=goal)
             train = res.resample(labeled, generator=derive_seed(draw_seed(generator), "resample"))
-        info = {"resampler": name, "n_added": len(train) - len(labeled), "seconds_resample":
-                time.perf_counter() - t0}  # fmt: skip
+        info: dict[str, Any] = {"resampler": name, "n_added": len(train) - len(labeled),
+                                "seconds_resample": time.perf_counter() - t0}  # fmt: skip
+        if self.quality and len(train) > len(labeled):
+            info.update(added_row_quality(labeled, train, getattr(split, "val", None), draw_seed(generator)))
         return TrainingPlan(train=train, info=info)
 
 
@@ -166,15 +174,18 @@ class Synthesize(Strategy):
         filter_copies: drop sampled rows that equal a training row (``tabular_copies``) and
             draw again (up to 3 rounds) so the requested count is kept.
         synthetic_weight: ``meta["weight"]`` of synthetic rows (real rows weigh 1), > 0.
+        quality: record fidelity/privacy of the added rows in ``info`` (``quality_*`` keys,
+            see :func:`added_row_quality`).
     """
 
     def __init__(self, *, synthesizer: dict[str, Any] | str = "gaussian_copula",
                  sampling_strategy: Any = "auto", filter_copies: bool = True,
-                 synthetic_weight: float = 1.0) -> None:
+                 synthetic_weight: float = 1.0, quality: bool = True) -> None:
         self.synthesizer = synthesizer
         self.sampling_strategy = sampling_strategy
         self.filter_copies = filter_copies
         self.synthetic_weight = synthetic_weight
+        self.quality = quality
         name, options = _named(synthesizer, "synthesizer")
         registry.get("synthesizer", name)(**options)
         _check_ratio(sampling_strategy)
@@ -200,7 +211,46 @@ class Synthesize(Strategy):
 
         weight = np.full(len(synthetic), float(self.synthetic_weight))
         real = labeled.with_meta(weight=np.ones(len(labeled)))
-        return TrainingPlan(train=fuse(real, synthetic.with_meta(weight=weight)), info=info)
+        train = fuse(real, synthetic.with_meta(weight=weight))
+        if self.quality:
+            info.update(added_row_quality(labeled, train, getattr(split, "val", None), base))
+        return TrainingPlan(train=train, info=info)
+
+
+def added_row_quality(labeled: LabeledData, train: LabeledData, val: LabeledData | None,
+                      seed: int) -> dict[str, float]:
+    """Fidelity and privacy of the rows a strategy added (``meta["source"] == "synthetic"``).
+
+    Per class that received rows, against that class's labeled rows (the val rows of the class
+    are the unseen holdout for the DCR baseline); the values are averaged over such classes,
+    weighted by added rows. Keys: ``quality_<name>`` for ks_mean, tv_mean, corr_diff_mean,
+    detection_auc, exact_copy_share, near_copy_share, dcr_ratio (NaN where undefined).
+    """
+    from genaug.quality.tabular import (
+        column_fidelity,
+        correlation_difference,
+        detection_auc,
+        privacy_report,
+    )
+
+    src = np.asarray(train.meta.get("source", np.full(len(train), "real"))).astype(str)
+    keys = ("ks_mean", "tv_mean", "corr_diff_mean", "detection_auc", "exact_copy_share",
+            "near_copy_share", "dcr_ratio")  # fmt: skip
+    sums = dict.fromkeys(keys, 0.0)
+    total = 0
+    for c in np.unique(train.y[src == "synthetic"]):
+        added = train.subset(np.flatnonzero((src == "synthetic") & (train.y == c)))
+        real = labeled.subset(np.flatnonzero(labeled.y == c))
+        hold = None if val is None else val.subset(np.flatnonzero(val.y == c))
+        out = column_fidelity(real, added)
+        out.update(correlation_difference(real, added))
+        if min(len(real), len(added)) >= 3:
+            out.update(detection_auc(real, added, n_folds=3, generator=seed))
+        out.update(privacy_report(real, added, hold if hold is not None and len(hold) else None))
+        for k in keys:
+            sums[k] += len(added) * float(out.get(k, float("nan")))
+        total += len(added)
+    return {f"quality_{k}": v / total for k, v in sums.items()} if total else {}
 
 
 def _sample_without_copies(
@@ -297,7 +347,8 @@ class TabularAuto(Strategy):
             for f, (tr, va) in enumerate(cv.split(np.zeros(len(pool)), pool.y)):
                 inner = Split(labeled=pool.subset(tr), unlabeled=pool.subset([]), val=pool.subset([]),
                               test=pool.subset([]))  # fmt: skip
-                plan = registry.create("strategy", cname, **copts).prepare(
+                inner_opts = {**copts, "quality": False} if cname in ("resample", "synthesize") else copts
+                plan = registry.create("strategy", cname, **inner_opts).prepare(
                     inner, generator=derive_seed(base, "candidate", i, f))
                 clf = registry.create("model", mname, **mopts)
                 clf.fit(plan.train, None, generator=derive_seed(base, "model", f))
