@@ -14,6 +14,12 @@ the reference set of the quality numbers.
    instrument only, no generator sees them), plus that CNN's agreement with the intended
    label. ``real`` rows give the floor: the labeled images (+ pool images) against the test split.
 
+Measured (2026-12-02, shared 2-core CPU, 1 torch thread, defaults; samples/s of a tiny digits model):
+    cvae 15717, cgan 12351, diffusion 50 DDIM steps 19.5 (10 steps 97.7), img2img strength 0.5 38.8.
+    Diffusion (width 32, mults 1-2, 1500 steps, 378 s; guidance 1.5), 500 samples vs 539 test images:
+    DDIM 10/20/50/100 -> FID randconv 0.039/0.038/0.037/0.037, FID cnn 0.60/0.58/0.57/0.56, label
+    agreement 0.988/0.986/0.984/0.986 (floor: 100 labeled real 0.035 / 0.43 / 0.990).
+
 Usage:
     .venv/bin/python benchmarks/bench_synth.py                    # defaults, about 10 min on 2 cores
     .venv/bin/python benchmarks/bench_synth.py --diffusion-steps 300 --fid-n 20 --ddim-steps 10 50
