@@ -41,7 +41,8 @@ def test_report_draws_every_section_from_recorded_details(fake_results):
                   "Real vs synthetic samples", "Cost", "Reproduce"):
         assert f"<h2>{title}</h2>" in page
     assert "Nothing recorded" not in page
-    assert page.count("data:image/png;base64,") == 7  # accuracy, amount, gap, robustness, calibration, grid, cost
+    # accuracy, synthetic amount, gap, robustness, calibration, sample grid, cost
+    assert page.count("data:image/png;base64,") == 7
     assert "At 10 labels/class, classical improves test accuracy by +8.0 points" in page
     assert "fid 1.25" in page
     assert "(best classical)" in page
