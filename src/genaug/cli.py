@@ -60,7 +60,10 @@ def _run_spec(spec, out: Path, quiet: bool, threads: int = 1) -> None:
     if not quiet:
         # Piped output (logs, CI) has no width; 80 columns would wrap the table's cells.
         table_console = console if console.is_terminal else Console(width=120)
-        table_console.print(_summary_table(results.to_dict(), elapsed))
+        data = results.to_dict()
+        table_console.print(_summary_table(data, elapsed))
+        if data.get("headline"):
+            table_console.print(data["headline"]["sentence"], highlight=False)
     console.print(f"results: {results_path}")
     console.print(f"report:  {report_path}")
 

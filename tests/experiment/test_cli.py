@@ -21,9 +21,10 @@ def test_run_writes_results_and_report(tmp_path):
     spec = tmp_path / "spec.yaml"
     spec.write_text(SPEC)
     out = tmp_path / "out"
-    res = runner.invoke(app, ["run", str(spec), "--out", str(out), "--seed", "7", "--quiet"])
+    res = runner.invoke(app, ["run", str(spec), "--out", str(out), "--seed", "7"])
     assert res.exit_code == 0, res.output
     data = json.loads((out / "results.json").read_text())
+    assert data["headline"]["sentence"] in " ".join(res.output.split())
     assert {r["seed"] for r in data["runs"]} == {7}
     assert (out / "report.html").is_file()
 
