@@ -115,11 +115,8 @@ def test_resolution_of_feature_specs() -> None:
 
 @pytest.mark.slow
 def test_features_of_a_fitted_genaug_classifier() -> None:
-    from genaug import registry
     from genaug.quality.features import fit_feature_classifier
 
-    if "small_cnn" not in registry.available("model"):
-        pytest.skip("genaug.train has no small_cnn")
     y = np.repeat([0, 1], 10)
     x = _images(20)
     x[y == 1] *= 0.3

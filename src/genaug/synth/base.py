@@ -440,3 +440,28 @@ def unscale(x: torch.Tensor, mean: torch.Tensor, std: torch.Tensor) -> torch.Ten
     """Inverse of :func:`scale`."""
     shape = (1, -1) + (1,) * (x.ndim - 2)
     return x * std.view(shape).to(x.device) + mean.view(shape).to(x.device)
+
+
+class NetworkSynthesizer(Synthesizer):
+    """A synthesizer whose sampling state is one network (``model_``) plus the data scaler
+    (``mean_``, ``std_``); it saves and restores that state. Subclasses build the sampling
+    network in :meth:`_sampling_net`."""
+
+    def _sampling_net(self) -> torch.nn.Module:
+        """A fresh (untrained) instance of the network stored in ``model_``."""
+        raise NotImplementedError
+
+    def _state(self) -> dict[str, Any]:
+        return {}
+
+    def _tensors(self) -> dict[str, torch.Tensor]:
+        tensors = {f"model.{k}": v for k, v in self.model_.state_dict().items()}
+        return {**tensors, "mean_": self.mean_, "std_": self.std_}
+
+    def _restore(self, state: dict[str, Any], tensors: dict[str, torch.Tensor]) -> None:
+        from genaug.synth.nn import empty_module
+
+        net = empty_module(self._sampling_net)
+        net.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
+        self.model_ = net.to(self.device).eval()
+        self.mean_, self.std_ = tensors["mean_"], tensors["std_"]

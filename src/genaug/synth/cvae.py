@@ -27,8 +27,8 @@ from torch import nn
 
 from genaug.data.labeled import LabeledData
 from genaug.registry import register
-from genaug.synth.base import Synthesizer, fit_scaler, progress_bar, scale, unscale
-from genaug.synth.nn import build_module, crop_to, empty_module, mlp, pad_to_multiple, padded_size
+from genaug.synth.base import NetworkSynthesizer, fit_scaler, progress_bar, scale, unscale
+from genaug.synth.nn import build_module, crop_to, mlp, pad_to_multiple, padded_size
 from genaug.validation import check_int, check_range
 
 
@@ -131,7 +131,7 @@ class CVAENet(nn.Module):
 
 
 @register("synthesizer", "cvae")
-class CVAE(Synthesizer):
+class CVAE(NetworkSynthesizer):
     """Semi-supervised conditional VAE (M2): learns from the labeled set and an unlabeled pool.
 
     Args:
@@ -275,15 +275,5 @@ class CVAE(Synthesizer):
         with torch.no_grad():
             return F.softmax(net.classifier(net.features(x.to(dev))), dim=1).cpu()
 
-    def _state(self) -> dict[str, Any]:
-        return {}
-
-    def _tensors(self) -> dict[str, torch.Tensor]:
-        tensors = {f"model.{k}": v for k, v in self.model_.state_dict().items()}
-        return {**tensors, "mean_": self.mean_, "std_": self.std_}
-
-    def _restore(self, state: dict[str, Any], tensors: dict[str, torch.Tensor]) -> None:
-        net = empty_module(self._net)
-        net.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
-        self.model_ = net.to(self.device).eval()
-        self.mean_, self.std_ = tensors["mean_"], tensors["std_"]
+    def _sampling_net(self) -> torch.nn.Module:
+        return self._net()

@@ -23,8 +23,8 @@ import torch
 from genaug.data.labeled import LabeledData
 from genaug.registry import register
 from genaug.rng import Seed, as_generator
-from genaug.synth.base import Synthesizer, fit_scaler, progress_bar, scale, unscale
-from genaug.synth.nn import EMA, UNet, build_module, empty_module
+from genaug.synth.base import NetworkSynthesizer, fit_scaler, progress_bar, scale, unscale
+from genaug.synth.nn import EMA, UNet, build_module
 from genaug.synth.schedules import alphas_cumprod, ddim_step, ddim_timesteps, make_betas, q_sample
 from genaug.validation import check_choice, check_int, check_range
 
@@ -32,7 +32,7 @@ _SAMPLE_CHUNK = 512
 
 
 @register("synthesizer", "diffusion")
-class Diffusion(Synthesizer):
+class Diffusion(NetworkSynthesizer):
     """Class-conditional diffusion model (DDPM training, DDIM sampling, classifier-free guidance).
 
     Args:
@@ -339,15 +339,5 @@ class Diffusion(Synthesizer):
         )
 
     # ----- persistence -----------------------------------------------------------------------
-    def _state(self) -> dict[str, Any]:
-        return {}
-
-    def _tensors(self) -> dict[str, torch.Tensor]:
-        tensors = {f"model.{k}": v for k, v in self.model_.state_dict().items()}
-        return {**tensors, "mean_": self.mean_, "std_": self.std_}
-
-    def _restore(self, state: dict[str, Any], tensors: dict[str, torch.Tensor]) -> None:
-        net = empty_module(self._net)
-        net.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
-        self.model_ = net.to(self.device).eval()
-        self.mean_, self.std_ = tensors["mean_"], tensors["std_"]
+    def _sampling_net(self) -> torch.nn.Module:
+        return self._net()

@@ -19,8 +19,8 @@ from torch import nn
 
 from genaug.data.labeled import LabeledData
 from genaug.registry import register
-from genaug.synth.base import Synthesizer, fit_scaler, progress_bar, scale, unscale
-from genaug.synth.nn import EMA, SpectralNorm, build_module, crop_to, empty_module, group_norm, padded_size
+from genaug.synth.base import NetworkSynthesizer, fit_scaler, progress_bar, scale, unscale
+from genaug.synth.nn import EMA, SpectralNorm, build_module, crop_to, group_norm, padded_size
 from genaug.validation import check_int, check_range
 
 
@@ -127,7 +127,7 @@ class DiscriminatorNet(nn.Module):
 
 
 @register("synthesizer", "cgan")
-class CGAN(Synthesizer):
+class CGAN(NetworkSynthesizer):
     """Conditional GAN (SN + hinge + projection D) that also learns realism from an unlabeled pool.
 
     Args:
@@ -264,15 +264,5 @@ class CGAN(Synthesizer):
         out = self.model_(z, y.to(dev)).cpu()
         return unscale(out, self.mean_, self.std_)
 
-    def _state(self) -> dict[str, Any]:
-        return {}
-
-    def _tensors(self) -> dict[str, torch.Tensor]:
-        tensors = {f"model.{k}": v for k, v in self.model_.state_dict().items()}
-        return {**tensors, "mean_": self.mean_, "std_": self.std_}
-
-    def _restore(self, state: dict[str, Any], tensors: dict[str, torch.Tensor]) -> None:
-        net = empty_module(self._gen_net)
-        net.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
-        self.model_ = net.to(self.device).eval()
-        self.mean_, self.std_ = tensors["mean_"], tensors["std_"]
+    def _sampling_net(self) -> torch.nn.Module:
+        return self._gen_net()
