@@ -34,13 +34,25 @@ ThreadsOption = Annotated[
         "(on a busy 2-core machine a 300-step TVAE fit took 68 s on two threads, 4 s on one).",
     ),
 ]
+MlflowOption = Annotated[
+    str | None,
+    typer.Option(
+        "--mlflow", metavar="DIR_OR_URI",
+        help="Also log params, metrics and the report to MLflow: a local directory (file store) or a "
+        "tracking URI. Needs mlflow-skinny (pip install 'genaug[mlflow]').",
+    ),
+]
 
 
-def _run_spec(spec, out: Path, quiet: bool, threads: int = 1) -> None:
+def _run_spec(spec, out: Path, quiet: bool, threads: int = 1, mlflow: str | None = None) -> None:
     import torch
 
     from genaug.experiment import run_to_folder
 
+    if mlflow is not None:  # fail before the experiment, not after it
+        from genaug.experiment.tracking import require_mlflow
+
+        require_mlflow()
     torch.set_num_threads(threads)
     start = time.perf_counter()
     if quiet:
@@ -66,6 +78,11 @@ def _run_spec(spec, out: Path, quiet: bool, threads: int = 1) -> None:
             table_console.print(data["headline"]["sentence"], highlight=False)
     console.print(f"results: {results_path}")
     console.print(f"report:  {report_path}")
+    if mlflow is not None:
+        from genaug.experiment.tracking import log_to_mlflow, mlflow_uri
+
+        run_id = log_to_mlflow(results, mlflow, artifacts=[results_path, report_path])
+        console.print(f"mlflow:  run {run_id} in {mlflow_uri(mlflow)}")
 
 
 def _summary_table(results: dict, elapsed: float) -> Table:
@@ -97,11 +114,15 @@ def demo(
     seed: Annotated[int, typer.Option(help="First seed; the demo uses three consecutive seeds.")] = 0,
     quiet: QuietOption = False,
     threads: ThreadsOption = 1,
+    mlflow: MlflowOption = None,
 ) -> None:
     """Digits, 10 labels per class + unlabeled pool: none / classical / CVAE / auto, and an RBF SVM."""
     from genaug.experiment.demo import demo_spec
 
-    _run_spec(demo_spec(seed), out, quiet, threads)
+    try:
+        _run_spec(demo_spec(seed), out, quiet, threads, mlflow)
+    except ImportError as exc:
+        _fail(exc)
 
 
 @app.command("run")
@@ -113,6 +134,7 @@ def run_cmd(
     seed: Annotated[int | None, typer.Option(help="Replace the spec's seeds with SEED, SEED+1, ...")] = None,
     quiet: QuietOption = False,
     threads: ThreadsOption = 1,
+    mlflow: MlflowOption = None,
 ) -> None:
     """Run the experiment described by SPEC.yaml."""
     from genaug.experiment import ExperimentSpec
@@ -126,8 +148,8 @@ def run_cmd(
         _fail(exc)
     out = out or Path("runs") / spec_path.stem
     try:
-        _run_spec(spec, out, quiet, threads)
-    except (ValueError, FileNotFoundError) as exc:
+        _run_spec(spec, out, quiet, threads, mlflow)
+    except (ValueError, FileNotFoundError, ImportError) as exc:
         _fail(exc)
 
 

@@ -63,3 +63,32 @@ def test_datasets_lists_builtins():
     res = runner.invoke(app, ["datasets"])
     assert res.exit_code == 0, res.output
     assert "digits" in res.output and "mnist1d" in res.output
+
+
+def test_run_logs_to_mlflow_file_store(tmp_path, monkeypatch):
+    import mlflow
+
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(SPEC)
+    store = tmp_path / "mlruns"
+    res = runner.invoke(app, ["run", str(spec), "--out", str(tmp_path / "out"), "--mlflow", str(store)])
+    assert res.exit_code == 0, res.output
+    run_id = res.output.split("mlflow:  run ")[1].split()[0]
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
+    client = mlflow.MlflowClient(tracking_uri=store.resolve().as_uri())
+    assert {a.path for a in client.list_artifacts(run_id)} == {"report.html", "results.json", "spec.json"}
+    assert "classical/3/test_accuracy_mean" in client.get_run(run_id).data.metrics
+
+
+def test_run_with_mlflow_but_without_the_package_fails_before_training(tmp_path, monkeypatch):
+    import importlib.util
+
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "mlflow" else real_find_spec(name, *a))
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(SPEC)
+    res = runner.invoke(app, ["run", str(spec), "--out", str(tmp_path / "out"), "--mlflow", "x"])
+    assert res.exit_code == 2
+    assert "pip install 'genaug[mlflow]'" in res.output
+    assert not (tmp_path / "out").exists()
