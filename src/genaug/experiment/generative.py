@@ -91,8 +91,11 @@ class GenerativeAugmentation(Strategy):
             synthetic = registry.create("filter", fname, **fopts).fit(labeled)(synthetic)
         t3 = time.perf_counter()
         mname, mopts = _named(self.mix_config or "mix_concat", "mix")
-        train = registry.create("strategy", mname, **mopts).mix(
-            labeled, synthetic, generator=derive_seed(base, "mix"))
+        fusion = registry.create("strategy", mname, **mopts)
+        train = fusion.mix(labeled, synthetic, generator=derive_seed(base, "mix"))
+        # A curriculum fusion (mix_curriculum) also decides each training batch.
+        batch_sampler = (fusion.sampler(train, generator=derive_seed(base, "batches"))
+                         if hasattr(fusion, "sampler") and len(synthetic) else None)
         augmenter = mixer = None
         if self.classical or self.augment is not None:
             classical = ClassicalAugmentation(augment=self.augment)
@@ -103,7 +106,8 @@ class GenerativeAugmentation(Strategy):
             "n_train": len(train), "used_pool": pool is not None,
             "seconds_fit": t1 - t0, "seconds_sample": t2 - t1, "seconds_filter": t3 - t2,
         }
-        return TrainingPlan(train=train, augmenter=augmenter, mixer=mixer, info=info)
+        return TrainingPlan(train=train, augmenter=augmenter, mixer=mixer, info=info,
+                            batch_sampler=batch_sampler)
 
 
 @registry.register("strategy", "generative+classical")

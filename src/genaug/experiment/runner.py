@@ -5,6 +5,7 @@ Runners compute; they never format (the report and the CLI draw the results).
 
 from __future__ import annotations
 
+import inspect
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -72,6 +73,7 @@ def run(spec: ExperimentSpec, *, progress: ProgressCallback | None = None) -> Re
                 records.append(_train_and_evaluate(
                     spec, spec.model.name, spec.model.options, parts, plan.train, size, seed, train_seed,
                     label=label, augmenter=plan.augmenter, mixer=plan.mixer, info=_jsonable(plan.info),
+                    batch_sampler=plan.batch_sampler,
                     prepared=prepared, extra_details=synthetic,
                 ))
                 done += 1
@@ -118,13 +120,21 @@ def _train_and_evaluate(
     spec: ExperimentSpec, model: str, options: dict[str, Any], parts: Any, train: Any, size: int,
     seed: int, train_seed: int, *, label: str, augmenter: Any = None, mixer: Any = None,
     info: dict[str, Any] | None = None, prepared: tuple[float, float] = (0.0, 0.0),
-    is_baseline: bool = False, extra_details: dict[str, Any] | None = None,
+    is_baseline: bool = False, extra_details: dict[str, Any] | None = None, batch_sampler: Any = None,
 ) -> RunRecord:
     from genaug.train import evaluate, evaluate_split, metrics
 
     clock = _Clock()
     clf = registry.create("model", model, **options)
-    clf.fit(train, parts.val, augmenter=augmenter, mixer=mixer, generator=train_seed)
+    extra: dict[str, Any] = {}
+    if batch_sampler is not None:
+        if "batch_sampler" not in inspect.signature(clf.fit).parameters:
+            raise ValueError(
+                f"strategy {label!r} trains with a batch curriculum (mix_curriculum), which model "
+                f"{model!r} cannot use; use a torch model (small_cnn, cnn1d, mlp) or another mix"
+            )
+        extra["batch_sampler"] = batch_sampler
+    clf.fit(train, parts.val, augmenter=augmenter, mixer=mixer, generator=train_seed, **extra)
     trained = clock.lap()
     scores = evaluate_split(clf, parts.labeled, parts.test)
     if parts.val is not None and len(parts.val) > 0:

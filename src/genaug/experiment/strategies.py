@@ -24,6 +24,8 @@ class TrainingPlan:
         train: training samples (real, possibly with synthetic ones and per-sample weights).
         augmenter: on-the-fly batch augmenter, or None.
         mixer: on-the-fly label mixer (MixUp/CutMix), or None.
+        batch_sampler: where each training step's batch comes from (e.g. the warm-up curriculum
+            of ``mix_curriculum``), or None for shuffled epochs; only torch classifiers take it.
         info: facts worth recording (synthetic counts, timings in seconds, chosen settings).
     """
 
@@ -31,6 +33,7 @@ class TrainingPlan:
     augmenter: Any = None
     mixer: Any = None
     info: dict[str, Any] = field(default_factory=dict)
+    batch_sampler: Any = None
 
 
 class Strategy(ABC):

@@ -14,7 +14,7 @@ import inspect
 import math
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Literal, Self
 
@@ -157,6 +157,7 @@ class TorchClassifier(BaseClassifier):
         *,
         augmenter: Augment | None = None,
         mixer: Mixer | None = None,
+        batch_sampler: Any = None,
         generator: Seed = None,
     ) -> Self:
         """Train on ``train``, selecting the best weights on ``val``.
@@ -166,6 +167,11 @@ class TorchClassifier(BaseClassifier):
             val: validation data with the same class_names, or None (no model selection).
             augmenter: ``augmenter(xb, generator=g) -> xb`` applied to each batch, same shape.
             mixer: ``mixer(xb, y_soft, generator=g) -> (xb, y_soft)``, y_soft float (B, K).
+            batch_sampler: where each step's batch indices into ``train`` come from, replacing
+                the shuffled epochs of ``batch_size``: an object with ``batch_indices(step)``
+                (0-based, e.g. :class:`genaug.mixing.MixedBatchSampler` for a real-only warm-up
+                then mixed batches; asked for steps ``0 .. steps-1``) or any iterable of index
+                batches (a torch batch sampler; restarted when exhausted).
             generator: seed or generator; all randomness of the fit derives from it.
 
         Returns:
@@ -197,7 +203,8 @@ class TorchClassifier(BaseClassifier):
         set_dropout_generator(net, dropout_gen)
         optimizer = torch.optim.AdamW(net.parameters(), lr=self.lr, weight_decay=self.weight_decay)
         scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, self._lr_factor)
-        batches = _EpochSampler(n, min(self.batch_size, n), streams["batches"])
+        batches = (_EpochSampler(n, min(self.batch_size, n), streams["batches"]) if batch_sampler is None
+                   else _ExternalBatches(batch_sampler, n))
 
         history: list[dict[str, Any]] = []
         best: tuple[float, float] | None = None
@@ -429,6 +436,43 @@ class MLPNetClassifier(TorchClassifier):
 _TORCH_CLASSES: dict[str, type[TorchClassifier]] = {
     c.__name__: c for c in (TorchClassifier, SmallCNNClassifier, CNN1DClassifier, MLPNetClassifier)
 }
+
+
+class _ExternalBatches:
+    """Batches from a user's batch sampler: ``batch_indices(step)`` if it has it, else iteration."""
+
+    def __init__(self, sampler: Any, n: int) -> None:
+        if not hasattr(sampler, "batch_indices") and not hasattr(sampler, "__iter__"):
+            raise TypeError(
+                "batch_sampler must have batch_indices(step) or be an iterable of index batches; "
+                f"got {type(sampler).__name__}"
+            )
+        self.sampler, self.n, self.step = sampler, n, 0
+        self._iter: Iterator[Any] | None = None
+
+    def next(self) -> torch.Tensor:
+        if hasattr(self.sampler, "batch_indices"):
+            raw = self.sampler.batch_indices(self.step)
+        else:
+            raw = self._next_from_iter()
+        self.step += 1
+        idx = torch.as_tensor(raw, dtype=torch.long).reshape(-1)
+        if len(idx) == 0 or int(idx.min()) < 0 or int(idx.max()) >= self.n:
+            raise ValueError(
+                f"batch_sampler gave batch {self.step - 1} with indices outside [0, {self.n - 1}] "
+                f"(or an empty batch); it must index the training data of {self.n} samples"
+            )
+        return idx
+
+    def _next_from_iter(self) -> Any:
+        for _ in range(2):
+            if self._iter is None:
+                self._iter = iter(self.sampler)
+            try:
+                return next(self._iter)
+            except StopIteration:
+                self._iter = None
+        raise ValueError("batch_sampler yielded no batches")
 
 
 class _EpochSampler:
