@@ -76,3 +76,40 @@ def test_headline_says_when_the_interval_includes_zero():
             x.metrics["test_accuracy"] = 0.76 + (0.02, -0.03, 0.02)[x.seed] + 0.01 * x.seed
     assert "changes test accuracy" in r.headline()["sentence"]
     assert "no clear difference" in r.headline()["sentence"]
+
+
+def _binary_results(with_val_pr_auc: bool = True) -> Results:
+    """Two-class runs where accuracy and minority PR-AUC disagree (majority-class accuracy)."""
+    spec = {**SPEC, "strategies": [{"name": "none"}, {"name": "resample"}, {"name": "classical"}]}
+    # strategy -> (test accuracy, test PR-AUC, val accuracy, val PR-AUC)
+    truth = {"none": (0.95, 0.40, 0.95, 0.40), "classical": (0.96, 0.45, 0.96, 0.45),
+             "resample": (0.90, 0.60, 0.90, 0.55)}
+    runs = []
+    for strategy, (acc, pr, vacc, vpr) in truth.items():
+        for seed in range(3):
+            metrics = {"test_accuracy": acc, "test_pr_auc": pr + 0.01 * seed, "val_accuracy": vacc}
+            if with_val_pr_auc:
+                metrics["val_pr_auc"] = vpr
+            runs.append(RunRecord(strategy=strategy, model="logreg", labeled_per_class=10, seed=seed,
+                                  metrics=metrics, seconds={"total": 6.0}, n_train=100))
+    return Results(spec=spec, runs=runs)
+
+
+def test_two_class_results_compare_and_headline_on_minority_pr_auc():
+    r = _binary_results()
+    assert r.primary_metric() == "test_pr_auc"
+    head = r.headline()
+    assert head["metric"] == "test_pr_auc" and head["strategy"] == "resample"
+    assert head["sentence"].startswith(
+        "At 10 labels/class, resample improves minority PR-AUC by +15.0 points [95% CI +15.0, +15.0] "
+        "over classical augmentation (classical)")
+    assert "chosen on validation PR-AUC" in head["sentence"]
+    assert {c["metric"] for c in r.comparisons()} == {"test_pr_auc"}
+
+
+def test_multiclass_results_stay_on_accuracy_and_missing_val_pr_auc_falls_back():
+    assert make_results().primary_metric() == "test_accuracy"
+    assert "chosen on validation accuracy" in make_results().headline()["sentence"]
+    r = _binary_results(with_val_pr_auc=False)
+    assert r.primary_metric() == "test_pr_auc"
+    assert "chosen on validation accuracy" in r.headline()["sentence"]

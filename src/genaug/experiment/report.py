@@ -13,6 +13,7 @@ import numpy as np
 import yaml
 
 from genaug.experiment import report_plots as plots
+from genaug.experiment.results import METRIC_NAMES
 from genaug.serialization import atomic_write_text
 
 _CSS = """
@@ -86,8 +87,9 @@ def _comparison_table(comparisons: list[dict[str, Any]]) -> str:
             f"<td>{c['wins']}/{c['ties']}/{c['losses']}</td>"
             f"<td>{'–' if per_min is None else f'{per_min:+.2f}'}</td></tr>"
         )
+    metric = METRIC_NAMES.get(comparisons[0]["metric"], comparisons[0]["metric"]) if comparisons else ""
     return ("<table><thead><tr><th>strategy</th><th>against</th><th>labels/class</th>"
-            "<th>Δ test accuracy (points)</th><th>W/T/L</th><th>points per CPU-minute</th></tr></thead>"
+            f"<th>Δ {esc(metric)} (points)</th><th>W/T/L</th><th>points per CPU-minute</th></tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table>")
 
 

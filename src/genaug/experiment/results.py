@@ -21,6 +21,12 @@ SUMMARY_METRICS: tuple[str, ...] = (
     "test_pr_auc", "test_balanced_accuracy", "test_f1_minority", "test_recall_at_p50",
 )
 
+#: How metrics are named in sentences and table headers.
+METRIC_NAMES: dict[str, str] = {
+    "test_accuracy": "test accuracy", "test_pr_auc": "minority PR-AUC",
+    "val_accuracy": "accuracy", "val_pr_auc": "PR-AUC",
+}
+
 
 @dataclass
 class RunRecord:
@@ -102,30 +108,49 @@ class Results:
         name = names.get(strategy, strategy)
         return name if name in ("none", "classical") else "other"
 
-    def best(self, size: int, kinds: tuple[str, ...]) -> str | None:
-        """The strategy of one of ``kinds`` with the highest mean validation accuracy at ``size``.
+    def primary_metric(self) -> str:
+        """The metric comparisons and the headline are about.
 
-        Chosen on validation data only (never on test); ties go to the earlier strategy.
+        ``"test_pr_auc"`` (minority-class PR-AUC) when every run has it, i.e. two-class data,
+        where accuracy rewards predicting the majority class; ``"test_accuracy"`` otherwise.
         """
+        if self.runs and all("test_pr_auc" in r.metrics for r in self.runs):
+            return "test_pr_auc"
+        return "test_accuracy"
+
+    def _selection_metric(self) -> str:
+        """The validation twin of :meth:`primary_metric` (``val_accuracy`` if it is missing)."""
+        val = "val_" + self.primary_metric().removeprefix("test_")
+        return val if all(val in r.metrics for r in self.runs) else "val_accuracy"
+
+    def best(self, size: int, kinds: tuple[str, ...]) -> str | None:
+        """The strategy of one of ``kinds`` with the highest mean validation score at ``size``.
+
+        The score is the validation twin of :meth:`primary_metric` (validation PR-AUC on
+        two-class data, validation accuracy otherwise). Chosen on validation data only (never
+        on test); ties go to the earlier strategy.
+        """
+        key = self._selection_metric()
         best, best_score = None, -np.inf
         for strategy in self.strategies():
             if self.kind(strategy) not in kinds:
                 continue
             runs = [r for r in self.runs if r.strategy == strategy and r.labeled_per_class == size]
-            vals = [r.metrics["val_accuracy"] for r in runs if "val_accuracy" in r.metrics]
+            vals = [r.metrics[key] for r in runs if key in r.metrics]
             score = float(np.mean(vals)) if vals and len(vals) == len(runs) else -np.inf
             if best is None or score > best_score:
                 best, best_score = strategy, score
         return best
 
-    def comparisons(self, metric: str = "test_accuracy") -> list[dict[str, Any]]:
+    def comparisons(self, metric: str | None = None) -> list[dict[str, Any]]:
         """Each strategy against ``none`` and against the best classical strategy, paired by seed.
 
-        The best classical strategy at each size is the ``classical`` strategy with the highest
-        mean validation accuracy. Each row has the mean difference with its 95% t-interval,
-        win/tie/loss counts over seeds, the strategy's mean CPU-minutes per run and the gain in
-        points per CPU-minute.
+        ``metric`` defaults to :meth:`primary_metric`. The best classical strategy at each size
+        is the ``classical`` strategy with the highest mean validation score. Each row has the
+        mean difference with its 95% t-interval, win/tie/loss counts over seeds, the strategy's
+        mean CPU-minutes per run and the gain in points per CPU-minute.
         """
+        metric = metric or self.primary_metric()
         out = []
         for size in self.sizes():
             references = [("none", "none")]
@@ -157,7 +182,8 @@ class Results:
 
     def headline(self) -> dict[str, Any] | None:
         """The answer first, at the scarcest label budget: does the best non-classical strategy
-        (chosen on validation accuracy) beat the best classical augmentation on test accuracy?
+        (chosen on validation) beat the best classical augmentation on the primary metric
+        (test accuracy; minority PR-AUC on two-class data)?
 
         Falls back to classical vs ``none`` when the experiment has no other strategy.
         """
@@ -170,10 +196,11 @@ class Results:
         if candidate is None or reference is None:
             candidate = candidate or reference
             reference, ref_text = "none", "no augmentation"
-        if candidate is None or self.values(reference, size, "test_accuracy").size == 0:
+        metric = self.primary_metric()
+        if candidate is None or self.values(reference, size, metric).size == 0:
             return None
-        a = self.values(candidate, size, "test_accuracy")
-        b = self.values(reference, size, "test_accuracy")
+        a = self.values(candidate, size, metric)
+        b = self.values(reference, size, metric)
         if a.shape != b.shape:
             return None
         d = paired_diff(a, b)
@@ -182,11 +209,12 @@ class Results:
         verb = "improves" if lo > 0 else "lowers" if hi < 0 else "changes"
         note = "" if verb != "changes" else " (the interval includes 0: no clear difference)"
         sentence = (
-            f"At {size} labels/class, {candidate} {verb} test accuracy by {mean:+.1f} points "
+            f"At {size} labels/class, {candidate} {verb} {METRIC_NAMES[metric]} by {mean:+.1f} points "
             f"[95% CI {lo:+.1f}, {hi:+.1f}] over {ref_text} ({reference}){note}, "
-            f"at {cpu:.2f} CPU-minutes per run ({len(a)} seeds; chosen on validation accuracy)."
+            f"at {cpu:.2f} CPU-minutes per run ({len(a)} seeds; chosen on validation "
+            f"{METRIC_NAMES[self._selection_metric()]})."
         )
-        return {"labeled_per_class": size, "strategy": candidate, "reference": reference,
+        return {"labeled_per_class": size, "strategy": candidate, "reference": reference, "metric": metric,
                 "diff": d.to_dict(), "cpu_minutes": cpu, "sentence": sentence}
 
     def to_dict(self) -> dict[str, Any]:
