@@ -166,6 +166,21 @@ def test_optuna_search_is_deterministic_and_fits_each_synthesizer_once(parts: Po
         assert r["score"] == pytest.approx(r["mean"] - r["stderr"])
 
 
+def test_a_synthesizer_that_needs_the_pool_is_skipped_without_one(parts: PoisonedSplit) -> None:
+    plan = _auto(synthesizers=[{"name": "pseudo_label", "model": LOGREG, "augment": False}],
+                 use_pool=False, baselines=["none"]).prepare(parts, generator=0)
+    assert any("'pseudo_label': needs an unlabeled pool" in s for s in plan.info["skipped"])
+    assert [r["kind"] for r in plan.info["history"]] == ["baseline"]
+
+
+def test_pseudo_labels_from_the_pool_are_searched_like_synthetic_data(parts: PoisonedSplit) -> None:
+    plan = _auto(synthesizers=[{"name": "pseudo_label", "model": LOGREG, "augment": False}],
+                 n_per_class=[20], baselines=["none"]).prepare(parts, generator=0)
+    (record,) = [r for r in plan.info["history"] if r["kind"] == "generative"]
+    assert record["config"]["synthesizer"] == "pseudo_label" and record["n_synthetic"] == 200
+    assert plan.info["skipped"] == []
+
+
 def test_stratified_halves_are_disjoint_and_balanced(parts: PoisonedSplit) -> None:
     first, second = stratified_halves(parts.val, generator=5)
     assert not set(first) & set(second) and len(first) + len(second) == len(parts.val)

@@ -67,7 +67,7 @@ __all__ = ["AutoStrategy", "DEFAULT_SYNTHESIZERS", "default_trial_model", "strat
 Search = Literal["optuna", "grid"]
 Baseline = Literal["none", "classical"]
 
-DEFAULT_SYNTHESIZERS: tuple[str, ...] = ("cvae", "diffusion")
+DEFAULT_SYNTHESIZERS: tuple[str, ...] = ("cvae", "diffusion", "pseudo_label")
 """Synthesizers searched when ``synthesizers`` is None (those registered and fit for the data)."""
 
 _DEFAULT_MODELS: dict[str, dict[str, Any]] = {
@@ -172,8 +172,10 @@ class AutoStrategy(Strategy):
 
     Args:
         synthesizers: synthesizer names or configs (``{name: cvae, epochs: 50}``) to search;
-            ``None`` searches :data:`DEFAULT_SYNTHESIZERS` that are registered. Synthesizers
-            whose ``modalities`` exclude the data's modality are skipped (recorded in
+            ``None`` searches :data:`DEFAULT_SYNTHESIZERS` that are registered (``pseudo_label``
+            is the pool labeled by a teacher, i.e. self-training). Synthesizers whose
+            ``modalities`` exclude the data's modality, or that need a pool when there is
+            none, are skipped (recorded in
             ``info["skipped"]``).
         n_per_class: synthetic amounts per class to try (ints >= 1, drawn before filtering).
         filter: the filter whose ``threshold`` is searched (a name or a config without
@@ -407,9 +409,14 @@ class _Search:
         for name, options in named:
             seen[name] = seen.get(name, 0) + 1
             label = name if counts[name] == 1 else f"{name}#{seen[name]}"
-            modalities = getattr(registry.get("synthesizer", name), "modalities", None)
+            klass = registry.get("synthesizer", name)
+            modalities = getattr(klass, "modalities", None)
             if modalities is not None and modality not in modalities:
                 self.skipped.append(f"synthesizer {label!r}: does not support modality {modality!r}")
+                continue
+            if getattr(klass, "requires_unlabeled", False) and self._pool() is None:
+                self.skipped.append(f"synthesizer {label!r}: needs an unlabeled pool "
+                                    "(use_pool: true and a split that leaves unlabeled samples)")
                 continue
             labels[label] = (name, options)
         return labels
@@ -427,13 +434,20 @@ class _Search:
             "classical": classical,
         }
 
+    def _pool(self) -> LabeledData | None:
+        """The label-hidden unlabeled pool when ``use_pool`` and the split has one, else None."""
+        pool = getattr(self.split, "unlabeled", None)
+        if not self.auto.use_pool or pool is None or len(pool) == 0:
+            return None
+        return unlabeled_view(pool)
+
     def _synthetic_for(self, label: str) -> _Synthetic:
         """Fit ``label``'s synthesizer once, sample the largest amount once, score it once."""
         if label in self._synthetic:
             return self._synthetic[label]
         name, options = self.synth_labels[label]
         synth = registry.create("synthesizer", name, **options)
-        pool = unlabeled_view(getattr(self.split, "unlabeled", None)) if self.auto.use_pool else None
+        pool = self._pool()
         t0 = time.perf_counter()
         synth.fit(self.labeled, unlabeled=pool, generator=derive_seed(self.base, "fit", label))
         t1 = time.perf_counter()

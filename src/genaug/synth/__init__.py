@@ -10,6 +10,7 @@ cgan                  conditional GAN (spectral norm, hinge, projection D), pool
 diffusion             class-conditional DDPM, classifier-free guidance, DDIM sampler
 img2img               SDEdit-style label-preserving variations of the labeled samples
 pretrained_diffusion  a local diffusers pipeline: img2img (DA-Fusion) or text/class-to-image
+pseudo_label          not generative: the unlabeled pool labeled by a teacher (self-training)
 tabular ones          see :mod:`genaug.synth.tabular`
 ===================== ==============================================================
 
@@ -24,6 +25,7 @@ from genaug.synth.diffusion import Diffusion
 from genaug.synth.gan import CGAN
 from genaug.synth.img2img import Img2Img
 from genaug.synth.pretrained import PretrainedDiffusion
+from genaug.synth.pseudo_label import PseudoLabel
 
 __all__ = [
     "CGAN",
@@ -32,6 +34,7 @@ __all__ = [
     "Img2Img",
     "NotFittedError",
     "PretrainedDiffusion",
+    "PseudoLabel",
     "Synthesizer",
     "as_labeled_data",
     "load_synthesizer",

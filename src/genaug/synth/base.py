@@ -52,10 +52,15 @@ class Synthesizer(ABC):
         modalities: the data modalities the synthesizer accepts.
         uses_unlabeled: whether ``fit`` learns from the unlabeled pool (it is always accepted);
             when True, ``history_["unlabeled_samples"]`` counts the pool samples seen.
+        requires_unlabeled: whether ``fit`` refuses to run without an unlabeled pool.
+        seeded_sampling: whether ``sample`` draws at random (different seeds, different
+            samples); False for deterministic selections such as ``pseudo_label``.
     """
 
     modalities: ClassVar[tuple[str, ...]] = ("image", "signal")
     uses_unlabeled: ClassVar[bool] = True
+    requires_unlabeled: ClassVar[bool] = False
+    seeded_sampling: ClassVar[bool] = True
     registry_name: ClassVar[str]
 
     # ----- configuration --------------------------------------------------------------------
