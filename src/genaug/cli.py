@@ -57,6 +57,12 @@ def _run_spec(spec, out: Path, quiet: bool, threads: int = 1, mlflow: str | None
     start = time.perf_counter()
     if quiet:
         results, results_path, report_path = run_to_folder(spec, out)
+    elif not console.is_terminal:  # logs and CI: one line per finished run instead of a live bar
+        def log_line(description: str, done: int, total: int) -> None:
+            console.print(f"[{done}/{total}] {description} ({time.perf_counter() - start:.0f} s)",
+                          highlight=False, soft_wrap=True)
+
+        results, results_path, report_path = run_to_folder(spec, out, progress=log_line)
     else:
         with Progress(
             TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),

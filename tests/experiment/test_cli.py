@@ -25,6 +25,7 @@ def test_run_writes_results_and_report(tmp_path):
     assert res.exit_code == 0, res.output
     data = json.loads((out / "results.json").read_text())
     assert data["headline"]["sentence"] in " ".join(res.output.split())
+    assert "[2/2] classical | 3/class | seed 7" in res.output  # one progress line per run in logs
     assert {r["seed"] for r in data["runs"]} == {7}
     assert (out / "report.html").is_file()
 
