@@ -85,6 +85,10 @@ def get(kind: Kind, name: str) -> Callable[..., Any]:
         ) from None
 
 
-def create(kind: Kind, name: str, **config: Any) -> Any:
-    """Instantiate ``kind``/``name`` with keyword ``config``."""
+def create(kind: Kind, name: str, /, **config: Any) -> Any:
+    """Instantiate ``kind``/``name`` with keyword ``config``.
+
+    ``kind`` and ``name`` are positional-only, so components may have options called ``kind``
+    or ``name`` themselves (``borderline_smote`` has ``kind``).
+    """
     return get(kind, name)(**config)

@@ -227,3 +227,10 @@ def test_registered_class_is_documented(name: str) -> None:
     doc = cls.__doc__ or ""
     for section in ("Args:", "Shape:", "Example:"):
         assert section in doc, f"{cls.__name__} docstring lacks {section}"
+
+
+def test_registry_create_passes_an_option_called_kind_through():
+    from genaug import registry
+
+    resampler = registry.create("augmenter", "borderline_smote", kind="borderline-2")
+    assert resampler.kind == "borderline-2"
