@@ -15,8 +15,9 @@ from genaug.experiment import Results
 def _ci(row: dict | None, scale: float = 100.0, signed: bool = False) -> str:
     if not row:
         return "–"
-    fmt = "{:+.1f}" if signed else "{:.1f}"
-    return f"{fmt.format(scale * row['mean'])} [{fmt.format(scale * row['low'])}, {fmt.format(scale * row['high'])}]"
+    mean, low, high = ((f"{scale * row[k]:+.1f}" if signed else f"{scale * row[k]:.1f}")
+                       for k in ("mean", "low", "high"))
+    return f"{mean} [{low}, {high}]"
 
 
 def markdown(results: Results) -> str:
@@ -35,16 +36,16 @@ def markdown(results: Results) -> str:
             name = row["strategy"]
             vs = {c["reference_role"]: c for c in comparisons
                   if c["strategy"] == name and c["labeled_per_class"] == size}
-            best_c = vs.get("best classical")
-            diff = (f"{_ci(best_c['diff'], signed=True)} ({best_c['wins']}/{best_c['ties']}/{best_c['losses']})"
-                    if best_c else "–")
-            none_c = vs.get("none")
-            ece = row.get("test_ece")
+            best_c, none_c = vs.get("best classical"), vs.get("none")
+            diff = "–"
+            if best_c:
+                wtl = f"{best_c['wins']}/{best_c['ties']}/{best_c['losses']}"
+                diff = f"{_ci(best_c['diff'], signed=True)} ({wtl})"
+            ece = f"{row['test_ece']['mean']:.3f}" if row.get("test_ece") else "–"
             lines.append(
                 f"| {name} | {_ci(row.get(metric))} | {diff} | "
                 f"{_ci(none_c['diff'], signed=True) if none_c else '–'} | {_ci(row.get('mca'))} | "
-                f"{_ci(row.get('relative_drop'))} | {ece['mean']:.3f} | {row['cpu_minutes']:.2f} |"
-                if ece else f"| {name} | {_ci(row.get(metric))} | {diff} | – | – | – | – | "
+                f"{_ci(row.get('relative_drop'))} | {ece} | "
                 f"{row['cpu_minutes']:.2f} |"
             )
         lines.append("")
