@@ -71,3 +71,34 @@ def test_yaml_errors(tmp_path):
 def test_fusion_strategy_is_not_an_experiment_strategy():
     with pytest.raises(SpecError, match=r"'mix_concat' is a fusion strategy.*mix:.*classical"):
         ExperimentSpec.from_dict({**BASE, "strategies": [{"name": "mix_concat"}]})
+
+
+def _sweep_spec(strategy):
+    return {"dataset": {"name": "digits"}, "strategies": [{"name": "none"}, strategy]}
+
+
+def test_sweep_expands_into_one_labeled_strategy_per_value():
+    spec = ExperimentSpec.from_dict(_sweep_spec(
+        {"name": "generative", "label": "cvae", "synthesizer": "cvae", "sweep": {"n_per_class": [25, 50]}}))
+    assert [s.display_name for s in spec.strategies] == ["none", "cvae n_per_class=25", "cvae n_per_class=50"]
+    assert [s.options["n_per_class"] for s in spec.strategies[1:]] == [25, 50]
+    # the expanded spec round-trips (results.json holds what actually ran)
+    assert ExperimentSpec.from_dict(spec.to_dict()) == spec
+
+
+@pytest.mark.parametrize("sweep, message", [
+    ({"n_per_class": []}, "non-empty list"),
+    ({"n_per_class": [1], "use_pool": [True]}, "exactly one"),
+    ([10, 20], "exactly one"),
+    ({"n_per_class": [0]}, "n_per_class"),            # each value is validated like a direct one
+    ({"bogus": [1, 2]}, "unknown option"),
+])
+def test_bad_sweeps_are_named(sweep, message):
+    with pytest.raises(SpecError, match=message):
+        ExperimentSpec.from_dict(_sweep_spec({"name": "generative", "synthesizer": "cvae", "sweep": sweep}))
+
+
+def test_sweep_and_a_direct_value_conflict():
+    with pytest.raises(SpecError, match="also set directly"):
+        ExperimentSpec.from_dict(_sweep_spec(
+            {"name": "generative", "synthesizer": "cvae", "n_per_class": 5, "sweep": {"n_per_class": [1]}}))

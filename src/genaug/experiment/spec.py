@@ -13,6 +13,7 @@ Example YAML:
       - {name: none}
       - {name: classical}
       - {name: classical, label: classical-strong, augment: {name: randaugment, num_ops: 2}}
+      - {name: generative, synthesizer: cvae, sweep: {n_per_class: [25, 100]}}  # two strategies
     seeds: [0, 1, 2]
 """
 
@@ -176,6 +177,13 @@ class ExperimentSpec(_Strict):
     seeds: list[int] = Field(default_factory=lambda: [0, 1, 2])
     evaluation: EvaluationSpec = Field(default_factory=EvaluationSpec)
 
+    @field_validator("strategies", mode="before")
+    @classmethod
+    def _expand_sweeps(cls, v: Any) -> Any:
+        if not isinstance(v, list):
+            return v
+        return [expanded for item in v for expanded in expand_sweep(item)]
+
     @field_validator("seeds", mode="before")
     @classmethod
     def _seeds(cls, v: Any) -> Any:
@@ -230,6 +238,46 @@ class ExperimentSpec(_Strict):
     def to_dict(self) -> dict[str, Any]:
         """A plain dict that ``from_dict`` turns back into the same spec."""
         return self.model_dump(mode="json", exclude_none=True)
+
+
+def expand_sweep(strategy: Any) -> list[Any]:
+    """One strategy per value of its ``sweep`` (a learning curve over synthetic amounts, ...).
+
+    ``{name: generative, label: cvae, synthesizer: cvae, sweep: {n_per_class: [25, 50, 100]}}``
+    becomes three strategies labeled ``cvae n_per_class=25`` ... with ``n_per_class`` set; each
+    is prepared separately (the synthesizer is fitted once per value). Items without ``sweep``
+    are returned unchanged.
+
+    Args:
+        strategy: one entry of a spec's ``strategies`` list.
+
+    Returns:
+        The expanded entries (a list of one for entries without ``sweep``).
+
+    Raises:
+        ValueError: ``sweep`` is not a mapping of exactly one option to a non-empty list, or
+            the option is also set directly.
+
+    Example:
+        >>> [s["label"] for s in expand_sweep({"name": "generative", "sweep": {"n_per_class": [10, 20]}})]
+        ['generative n_per_class=10', 'generative n_per_class=20']
+    """
+    if not isinstance(strategy, dict) or "sweep" not in strategy:
+        return [strategy]
+    sweep = strategy["sweep"]
+    if not isinstance(sweep, dict) or len(sweep) != 1:
+        raise ValueError(
+            f"sweep must map exactly one strategy option to a list of values, e.g. "
+            f"{{n_per_class: [25, 50, 100]}}; got {sweep!r}"
+        )
+    ((option, values),) = sweep.items()
+    if not isinstance(values, list) or not values:
+        raise ValueError(f"sweep: {option!r} needs a non-empty list of values; got {values!r}")
+    if option in strategy:
+        raise ValueError(f"sweep: {option!r} is also set directly; set it in one place only")
+    base = {k: v for k, v in strategy.items() if k != "sweep"}
+    label = base.get("label") or base.get("name")
+    return [{**base, option: value, "label": f"{label} {option}={value}"} for value in values]
 
 
 def _check_component(kind: str, name: str, options: dict[str, Any], where: str,
