@@ -110,3 +110,22 @@ def test_generative_runs_record_synthetic_counts_quality_and_preview():
     assert len(preview["real"]) == 10 and len(preview["synthetic"][0]) == 4
     assert "quality" not in second.details and "preview" not in second.details
     assert first.seconds["generator_fit"] > 0
+
+
+def test_auto_search_history_lands_in_results_json_as_records(tmp_path):
+    spec = ExperimentSpec.from_dict({
+        "dataset": {"name": "digits"}, "split": {"labeled_per_class": 3, "val_per_class": 4},
+        "model": {"name": "logreg"}, "baselines": [], "seeds": [0],
+        "strategies": [{"name": "auto", "synthesizers": [{"name": "pseudo_label", "model": {"name": "logreg"},
+                                                          "augment": False}],
+                        "n_per_class": [5], "thresholds": [0.0], "weights": [1.0], "classical": [False],
+                        "baselines": ["none"], "model": {"name": "logreg"}, "repeats": 1,
+                        "search": "grid", "n_trials": 1}],
+    })
+    _, path, _ = run_to_folder(spec, tmp_path)
+    (record,) = json.loads(path.read_text())["runs"]
+    history = record["info"]["history"]
+    assert [h["kind"] for h in history] == ["baseline", "generative"]
+    assert history[1]["config"]["synthesizer"] == "pseudo_label"
+    assert isinstance(history[0]["scores"], list) and isinstance(history[0]["mean"], float)
+    assert record["info"]["chosen"]["strategy"] in ("none", "generative")

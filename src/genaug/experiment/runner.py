@@ -253,14 +253,18 @@ def run_to_folder(spec: ExperimentSpec, out: str | Path, *,
 
 
 def _jsonable(info: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in info.items():
-        if isinstance(value, str | int | float | bool) or value is None:
-            out[key] = value
-        elif isinstance(value, dict):
-            out[key] = _jsonable(value)
-        elif isinstance(value, list | tuple):
-            out[key] = [v if isinstance(v, str | int | float | bool) else repr(v) for v in value]
-        else:
-            out[key] = repr(value)
-    return out
+    """``info`` with everything JSON cannot hold (tensors, objects) replaced by its ``repr``;
+    nested dicts and lists (``auto``'s search history) are kept as structures."""
+    return {str(key): _jsonable_value(value) for key, value in info.items()}
+
+
+def _jsonable_value(value: Any) -> Any:
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, dict):
+        return _jsonable(value)
+    if isinstance(value, list | tuple):
+        return [_jsonable_value(v) for v in value]
+    return repr(value)
