@@ -20,7 +20,7 @@ import torch
 from genaug import registry
 from genaug.data import load_dataset, split
 from genaug.data.labeled import LabeledData
-from genaug.experiment.auto import AutoStrategy, _paired_gain, stratified_halves
+from genaug.experiment.auto import AutoStrategy, _cross_folds, _paired_gain, stratified_halves
 from genaug.rng import as_generator
 
 LOGREG = {"name": "logreg"}
@@ -246,3 +246,27 @@ def test_grid_larger_than_budget_and_missing_val_raise(parts: PoisonedSplit) -> 
     empty.val = parts.val.subset([])
     with pytest.raises(ValueError, match="split.val"):
         _auto(synthesizers=["_test_noise_synth"]).prepare(empty, generator=0)
+
+
+def test_paired_gain_skips_samples_a_repeat_did_not_score() -> None:
+    # two repeats, cross-fitted: repeat 0 scores samples 0-1, repeat 1 scores samples 2-3
+    nan = np.nan
+    reference = np.array([[0.0, 1.0, nan, nan], [nan, nan, 1.0, 0.0]])
+    better = np.array([[1.0, 1.0, nan, nan], [nan, nan, 1.0, 1.0]])
+    gain, stderr = _paired_gain(better, reference)
+    assert gain == pytest.approx(0.5)  # 2 more right out of 4 scored samples
+    per_sample = np.array([1.0, 0.0, 0.0, 1.0])
+    expected = np.hypot(np.std(per_sample, ddof=1) / 2, 0.0)  # equal per-repeat gains: no seed part
+    assert stderr == pytest.approx(expected)
+
+
+def test_the_two_folds_swap_the_halves_so_every_validation_sample_is_scored(parts: PoisonedSplit) -> None:
+    first, second = stratified_halves(parts.val, generator=0)
+    folds = _cross_folds(parts.val, first, second)
+    assert [len(f.score) for f in folds] == [50, 50]
+    assert np.array_equal(folds[0].score_idx, second) and np.array_equal(folds[1].score_idx, first)
+    assert torch.equal(folds[1].select.x, folds[0].score.x)  # one fold's score half selects in the other
+    assert sorted(np.concatenate([f.score_idx for f in folds]).tolist()) == list(range(len(parts.val)))
+    # one labeled sample per class in val: the first half is empty, so there is a single fold
+    (only,) = _cross_folds(parts.val, np.array([], dtype=np.int64), np.arange(len(parts.val)))
+    assert only.select is None and len(only.score) == len(parts.val)

@@ -9,17 +9,21 @@
   synthetic samples (``meta["weight"]`` via the ``mix_weighted`` fusion), and whether classical
   augmentation runs on top.
 
-Honest selection. The validation split is cut into two stratified halves: the **select** half
-is what every trial classifier uses for its own early stopping / best-weights selection, the
-**score** half is what candidates are scored on. A candidate's score is
-``mean(acc) - penalty * stderr(acc)`` over ``repeats`` classifier trainings (seeds shared by all
-candidates, so comparisons are paired). The best generative candidate is chosen only if
+Honest selection. The validation split is cut into two stratified halves: a trial classifier
+uses the **select** half for its own early stopping / best-weights selection and is scored on
+the other, **score** half. Repeats alternate which half plays which part (cross-fitting), so
+with ``repeats >= 2`` every validation sample is scored, always by a model that did not select
+on it. A candidate's score is ``mean(acc) - penalty * stderr(acc)`` over ``repeats`` classifier
+trainings (seeds and halves shared by all candidates, so comparisons are paired). The best
+generative candidate is chosen only if
 
 1. its score beats the best no-synthetic score by more than ``margin``, and
-2. its paired accuracy gain over that baseline (same score-half samples, same seeds) minus
+2. its paired accuracy gain over that baseline (same scored samples, same seeds) minus
    ``penalty`` times the gain's standard error is still above ``margin``. That standard error
-   counts the finite score half as well as the seeds, so a deterministic classifier (zero
-   spread over repeats) cannot win on a lucky handful of validation samples.
+   counts the finite set of scored samples as well as the seeds, so a deterministic classifier
+   (zero spread over repeats) cannot win on a lucky handful of validation samples.
+
+Both comparisons are strict with a 1e-9 tolerance, so an exact tie never counts as a win.
 
 Otherwise the best no-synthetic candidate is chosen (on a tie, ``classical``). A generative
 candidate whose filter kept no synthetic sample is the same training as a baseline and is never
@@ -77,6 +81,7 @@ _DEFAULT_MODELS: dict[str, dict[str, Any]] = {
     "tabular": {"name": "mlp", "steps": 200},
 }
 _MAX_ASKS_PER_TRIAL = 20
+_TIE = 1e-9  # float noise in means of 0/1 scores must not turn a tie into a win
 
 
 def default_trial_model(modality: str) -> dict[str, Any]:
@@ -330,10 +335,9 @@ class AutoStrategy(Strategy):
             raise ValueError("the auto strategy needs a non-empty split.val to score candidates; "
                              "set split.val_per_class >= 2")
         select_idx, score_idx = stratified_halves(val, generator=derive_seed(base, "val_halves"))
-        val_select = val.subset(select_idx) if len(select_idx) else None
-        val_score = val.subset(score_idx)
+        folds = _cross_folds(val, select_idx, score_idx)
         model_config = self.model if self.model is not None else default_trial_model(labeled.modality)
-        search = _Search(self, split, base, model_config, val_select, val_score)
+        search = _Search(self, split, base, model_config, folds, len(val))
 
         for name in self.baselines:
             search.evaluate_baseline(name)
@@ -364,14 +368,14 @@ class _Search:
     """State of one :meth:`AutoStrategy.prepare`: caches, trials and history."""
 
     def __init__(self, auto: AutoStrategy, split: Any, base: int, model_config: dict[str, Any],
-                 val_select: LabeledData | None, val_score: LabeledData) -> None:
+                 folds: list[_Fold], n_val: int) -> None:
         self.auto = auto
         self.split = split
         self.labeled: LabeledData = split.labeled
         self.base = base
         self.model_config = model_config
-        self.val_select = val_select
-        self.val_score = val_score
+        self.folds = folds
+        self.n_val = n_val
         self.history: list[dict[str, Any]] = []
         self.skipped: list[str] = []
         self.duplicates = 0
@@ -501,14 +505,17 @@ class _Search:
         name = self.model_config["name"]
         options = {k: v for k, v in self.model_config.items() if k != "name"}
         for r in range(int(self.auto.repeats)):
+            fold = self.folds[r % len(self.folds)]
             clf = registry.create("model", name, **options)
-            clf.fit(plan.train, self.val_select, augmenter=plan.augmenter, mixer=plan.mixer,
+            clf.fit(plan.train, fold.select, augmenter=plan.augmenter, mixer=plan.mixer,
                     generator=derive_seed(self.base, "repeat", r))
-            metrics = evaluate(clf, self.val_score)
+            metrics = evaluate(clf, fold.score)
             accs.append(float(metrics["accuracy"]))
             nlls.append(float(metrics["nll"]))
-            correct.append(np.asarray(clf.predict(self.val_score)) == self.val_score.y)
-        return _Outcome(accs=accs, nlls=nlls, correct=np.stack(correct).astype(np.float64))
+            row = np.full(self.n_val, np.nan)  # NaN: not scored by this repeat
+            row[fold.score_idx] = np.asarray(clf.predict(fold.score)) == fold.score.y
+            correct.append(row)
+        return _Outcome(accs=accs, nlls=nlls, correct=np.stack(correct))
 
     def _record(self, kind: str, config: dict[str, Any], outcome: _Outcome, *, n_synthetic: int,
                 n_train: int, same_as: str | None, seconds: float) -> dict[str, Any]:
@@ -616,7 +623,7 @@ class _Search:
 
         The best generative candidate (highest penalised score, with synthetic samples kept)
         wins only if (1) its penalised score exceeds the best no-synthetic score by more than
-        ``margin`` and (2) its paired gain over that baseline on the score half stays above
+        ``margin`` and (2) its paired gain over that baseline on the scored samples stays above
         ``margin`` after subtracting ``penalty`` paired standard errors.
         """
         penalty, margin = float(self.auto.penalty), float(self.auto.margin)
@@ -629,11 +636,11 @@ class _Search:
             return best_base, "no generative candidate kept any synthetic sample"
         if best_base is None:
             return best_gen, "no no-synthetic candidate was evaluated"
-        if best_gen["score"] <= best_base["score"] + margin:
+        if best_gen["score"] <= best_base["score"] + margin + _TIE:
             return best_base, (f"best generative score {best_gen['score']:.4f} does not beat the best "
                                f"no-synthetic score {best_base['score']:.4f} + margin {margin}")
         bound = best_gen["gain"] - penalty * best_gen["gain_stderr"]
-        if bound <= margin:
+        if bound <= margin + _TIE:
             return best_base, (f"paired gain {best_gen['gain']:.4f} - {penalty} x stderr "
                                f"{best_gen['gain_stderr']:.4f} = {bound:.4f} is not above margin {margin}")
         return best_gen, (f"generative beats no synthetic data: score {best_gen['score']:.4f} > "
@@ -663,15 +670,40 @@ def _mean_stderr(values: np.ndarray) -> tuple[float, float]:
 def _paired_gain(correct: np.ndarray, reference: np.ndarray) -> tuple[float, float]:
     """Mean accuracy gain over ``reference`` on the same samples and seeds, and its standard error.
 
-    Both arrays are (repeats, n) 0/1 correctness. The standard error adds the part due to the
-    finite scoring set (per-sample differences averaged over repeats) and the part due to the
-    training seed (per-repeat differences), so a deterministic classifier is not judged as if
-    its validation accuracy were exact.
+    Both arrays are (repeats, n) 0/1 correctness, NaN where a repeat did not score a sample
+    (the same entries in both: repeat ``r`` always scores the same half). The standard error
+    adds the part due to the finite scoring set (per-sample differences averaged over the
+    repeats that scored them) and the part due to the training seed (per-repeat differences),
+    so a deterministic classifier is not judged as if its validation accuracy were exact.
     """
-    diff = correct - reference
-    _, se_samples = _mean_stderr(diff.mean(axis=0))
-    _, se_repeats = _mean_stderr(diff.mean(axis=1))
-    return float(diff.mean()), float(math.hypot(se_samples, se_repeats))
+    diff = np.asarray(correct, dtype=np.float64) - np.asarray(reference, dtype=np.float64)
+    scored = ~np.isnan(diff)
+    per_sample = np.array([diff[scored[:, j], j].mean() for j in range(diff.shape[1]) if scored[:, j].any()])
+    per_repeat = np.array([diff[r, scored[r]].mean() for r in range(diff.shape[0]) if scored[r].any()])
+    _, se_samples = _mean_stderr(per_sample)
+    _, se_repeats = _mean_stderr(per_repeat)
+    return float(diff[scored].mean()), float(math.hypot(se_samples, se_repeats))
+
+
+@dataclass
+class _Fold:
+    """One way to use the validation split: early stopping on ``select``, scoring on ``score``."""
+
+    select: LabeledData | None
+    score: LabeledData
+    score_idx: np.ndarray
+
+
+def _cross_folds(val: LabeledData, first: np.ndarray, second: np.ndarray) -> list[_Fold]:
+    """(select first, score second) and, when both halves are non-empty, the swap.
+
+    Repeats alternate between the two (cross-fitting), so with ``repeats >= 2`` every
+    validation sample is scored, by models that did not use it for early stopping.
+    """
+    folds = [_Fold(val.subset(first) if len(first) else None, val.subset(second), second)]
+    if len(first):
+        folds.append(_Fold(val.subset(second), val.subset(first), first))
+    return folds
 
 
 def _as_list(name: str, value: Any) -> list[Any]:
