@@ -113,3 +113,10 @@ def test_multiclass_results_stay_on_accuracy_and_missing_val_pr_auc_falls_back()
     r = _binary_results(with_val_pr_auc=False)
     assert r.primary_metric() == "test_pr_auc"
     assert "chosen on validation accuracy" in r.headline()["sentence"]
+
+
+def test_headline_for_all_labels_reads_as_a_sentence():
+    r = make_results()
+    for run in r.runs:
+        run.labeled_per_class = "all"
+    assert r.headline()["sentence"].startswith("With all training labels, generative improves")

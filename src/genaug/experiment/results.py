@@ -209,7 +209,7 @@ class Results:
         verb = "improves" if lo > 0 else "lowers" if hi < 0 else "changes"
         note = "" if verb != "changes" else " (the interval includes 0: no clear difference)"
         sentence = (
-            f"At {size} labels/class, {candidate} {verb} {METRIC_NAMES[metric]} by {mean:+.1f} points "
+            f"{_budget(size)}, {candidate} {verb} {METRIC_NAMES[metric]} by {mean:+.1f} points "
             f"[95% CI {lo:+.1f}, {hi:+.1f}] over {ref_text} ({reference}){note}, "
             f"at {cpu:.2f} CPU-minutes per run ({len(a)} seeds; chosen on validation "
             f"{METRIC_NAMES[self._selection_metric()]})."
@@ -242,6 +242,11 @@ class Results:
         runs = [RunRecord(**r) for r in data["runs"]]
         return cls(spec=data["spec"], runs=runs, versions=data.get("versions", {}),
                    dataset=data.get("dataset", {}))
+
+
+def _budget(size: int | str) -> str:
+    """``At 10 labels/class`` or, for ``labeled_per_class: all``, ``With all training labels``."""
+    return "With all training labels" if size == "all" else f"At {size} labels/class"
 
 
 def library_versions() -> dict[str, str]:
