@@ -16,9 +16,9 @@ DEMO_SYNTHESIZER: dict[str, Any] = {
 def demo_spec(seed: int = 0, *, n_seeds: int = 3) -> ExperimentSpec:
     """Digits, 10 labeled images per class (the rest of the training split an unlabeled pool),
     a small CNN trained under ``none``, ``classical``, ``generative+classical`` (the CVAE above,
-    filtered by label fidelity) and ``auto`` (a validation-only search over that CVAE and
-    pseudo-labels of the pool, and the loss weight of their samples, that falls back to
-    classical augmentation), plus an RBF SVM baseline, over ``n_seeds`` seeds starting at
+    filtered by label fidelity) and ``auto`` (a validation-only choice between no augmentation,
+    classical augmentation and classical plus pseudo-labels of the pool; it falls back to
+    classical augmentation unless the pseudo-labels clearly help), plus an RBF SVM baseline, over ``n_seeds`` seeds starting at
     ``seed``."""
     return ExperimentSpec.from_dict({
         "name": "demo: digits, 10 labels per class",
@@ -31,9 +31,9 @@ def demo_spec(seed: int = 0, *, n_seeds: int = 3) -> ExperimentSpec:
             {"name": "classical"},
             {"name": "generative+classical", "label": "cvae+classical", "synthesizer": DEMO_SYNTHESIZER,
              "n_per_class": 30, "filter": {"name": "label_fidelity", "threshold": 0.5}},
-            {"name": "auto", "synthesizers": [DEMO_SYNTHESIZER, {"name": "pseudo_label"}],
-             "n_per_class": [30], "thresholds": [0.5], "weights": [0.5, 1.0], "classical": [True],
-             "n_trials": 4, "repeats": 2, "search": "grid", "model": {"name": "small_cnn", "steps": 200}},
+            {"name": "auto", "synthesizers": [{"name": "pseudo_label"}],
+             "n_per_class": [30], "thresholds": [0.5], "weights": [1.0], "classical": [True],
+             "n_trials": 1, "repeats": 2, "search": "grid", "model": {"name": "small_cnn", "steps": 150}},
         ],
         "seeds": [seed + i for i in range(n_seeds)],
     })
