@@ -18,8 +18,8 @@ def demo_spec(seed: int = 0, *, n_seeds: int = 3) -> ExperimentSpec:
     a small CNN trained under ``none``, ``classical``, ``generative+classical`` (the CVAE above,
     filtered by label fidelity) and ``auto`` (a validation-only choice between no augmentation,
     classical augmentation and classical plus pseudo-labels of the pool; it falls back to
-    classical augmentation unless the pseudo-labels clearly help), plus an RBF SVM baseline, over ``n_seeds`` seeds starting at
-    ``seed``."""
+    classical augmentation unless the pseudo-labels clearly help), plus an RBF SVM baseline,
+    over ``n_seeds`` seeds starting at ``seed``."""
     return ExperimentSpec.from_dict({
         "name": "demo: digits, 10 labels per class",
         "dataset": {"name": "digits"},
