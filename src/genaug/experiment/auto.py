@@ -497,7 +497,7 @@ class _Search:
 
     # ----- trials -------------------------------------------------------------------------
     def _train_and_score(self, plan: TrainingPlan) -> _Outcome:
-        from genaug.train import evaluate
+        from genaug.train import metrics
 
         accs: list[float] = []
         nlls: list[float] = []
@@ -509,11 +509,11 @@ class _Search:
             clf = registry.create("model", name, **options)
             clf.fit(plan.train, fold.select, augmenter=plan.augmenter, mixer=plan.mixer,
                     generator=derive_seed(self.base, "repeat", r))
-            metrics = evaluate(clf, fold.score)
-            accs.append(float(metrics["accuracy"]))
-            nlls.append(float(metrics["nll"]))
+            probs = np.asarray(clf.predict_proba(fold.score))
+            accs.append(float(metrics.accuracy(probs, fold.score.y)))
+            nlls.append(float(metrics.nll(probs, fold.score.y)))
             row = np.full(self.n_val, np.nan)  # NaN: not scored by this repeat
-            row[fold.score_idx] = np.asarray(clf.predict(fold.score)) == fold.score.y
+            row[fold.score_idx] = probs.argmax(axis=1) == fold.score.y
             correct.append(row)
         return _Outcome(accs=accs, nlls=nlls, correct=np.stack(correct))
 
@@ -678,10 +678,8 @@ def _paired_gain(correct: np.ndarray, reference: np.ndarray) -> tuple[float, flo
     """
     diff = np.asarray(correct, dtype=np.float64) - np.asarray(reference, dtype=np.float64)
     scored = ~np.isnan(diff)
-    per_sample = np.array([diff[scored[:, j], j].mean() for j in range(diff.shape[1]) if scored[:, j].any()])
-    per_repeat = np.array([diff[r, scored[r]].mean() for r in range(diff.shape[0]) if scored[r].any()])
-    _, se_samples = _mean_stderr(per_sample)
-    _, se_repeats = _mean_stderr(per_repeat)
+    _, se_samples = _mean_stderr(np.nanmean(diff[:, scored.any(axis=0)], axis=0))
+    _, se_repeats = _mean_stderr(np.nanmean(diff[scored.any(axis=1)], axis=1))
     return float(diff[scored].mean()), float(math.hypot(se_samples, se_repeats))
 
 

@@ -122,7 +122,7 @@ def _train_and_evaluate(
     info: dict[str, Any] | None = None, prepared: tuple[float, float] = (0.0, 0.0),
     is_baseline: bool = False, extra_details: dict[str, Any] | None = None, batch_sampler: Any = None,
 ) -> RunRecord:
-    from genaug.train import evaluate, evaluate_split, metrics
+    from genaug.train import evaluate_split, metrics
     from genaug.train.tabular_metrics import imbalanced_metrics, minority_class
 
     clock = _Clock()
@@ -139,11 +139,11 @@ def _train_and_evaluate(
     trained = clock.lap()
     scores = evaluate_split(clf, parts.labeled, parts.test)
     if parts.val is not None and len(parts.val) > 0:
-        scores["val_accuracy"] = evaluate(clf, parts.val)["accuracy"]
+        val_probs = clf.predict_proba(parts.val)
+        scores["val_accuracy"] = metrics.accuracy(val_probs, parts.val.y)
         if parts.val.num_classes == 2:  # two-class data: select on the metric reported
             pos = minority_class(parts.labeled.class_counts())
-            scores["val_pr_auc"] = imbalanced_metrics(clf.predict_proba(parts.val)[:, pos],
-                                                      parts.val.y == pos)["pr_auc"]
+            scores["val_pr_auc"] = imbalanced_metrics(val_probs[:, pos], parts.val.y == pos)["pr_auc"]
     probs = clf.predict_proba(parts.test)
     details: dict[str, Any] = {
         "per_class_accuracy": metrics.class_accuracies(probs, parts.test.y, parts.test.num_classes).tolist(),
