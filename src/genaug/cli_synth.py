@@ -260,8 +260,10 @@ def save_grid(real: Any, synthetic: Any, path: Path, *, per_class: int = 8) -> P
     import matplotlib.pyplot as plt
     import numpy as np
 
+    from genaug.modalities import get_modality
+
     k = len(real.class_names)
-    is_image = real.modality == "image"
+    is_image = get_modality(real.modality).spatial_dims == 2
     cols = 2 * per_class + 1 if is_image else 2
     fig, axes = plt.subplots(
         k,

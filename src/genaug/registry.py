@@ -1,6 +1,7 @@
 """Name -> class registry so that everything is reachable from YAML.
 
-Kinds: ``augmenter``, ``synthesizer``, ``filter``, ``metric``, ``strategy``, ``model``, ``dataset``.
+Kinds: ``augmenter``, ``synthesizer``, ``filter``, ``metric``, ``strategy``, ``model``, ``dataset``,
+``modality`` (data kinds: :mod:`genaug.modalities`).
 
 Example:
     >>> from genaug import registry
@@ -15,13 +16,16 @@ import importlib
 from collections.abc import Callable
 from typing import Any, Literal, TypeVar
 
-Kind = Literal["augmenter", "synthesizer", "filter", "metric", "strategy", "model", "dataset"]
+Kind = Literal[
+    "augmenter", "synthesizer", "filter", "metric", "strategy", "model", "dataset", "modality"
+]
 KINDS: tuple[str, ...] = (
-    "augmenter", "synthesizer", "filter", "metric", "strategy", "model", "dataset"
+    "augmenter", "synthesizer", "filter", "metric", "strategy", "model", "dataset", "modality"
 )
 
 # Modules whose import registers entries. Each package's __init__ imports its members.
 _PROVIDERS: tuple[str, ...] = (
+    "genaug.modalities",
     "genaug.data",
     "genaug.ops",
     "genaug.train",

@@ -1,7 +1,7 @@
 """Contract suite for every registered synthesizer of images or 1-D signals.
 
 Parametrized over ``registry.available("synthesizer")``, keeping the library's entries whose
-``modalities`` include ``"image"`` or ``"signal"`` (tabular synthesizers own their suite in
+``supports`` ``"image"`` or ``"signal"`` (tabular synthesizers own their suite in
 ``tests/tabular``; stand-ins that other test modules register are left out). Every model is
 built from ``get_test_params()``: tiny nets and a handful of steps, so these tests check
 behaviour, never quality.
@@ -32,7 +32,7 @@ def _cases() -> list[tuple[str, str]]:
         if not getattr(cls, "__module__", "").startswith("genaug."):
             continue  # stand-ins registered by other test modules
         for modality in SHAPES:
-            if modality in getattr(cls, "modalities", ()):
+            if cls.supports(modality):
                 cases.append((name, modality))
     return cases
 

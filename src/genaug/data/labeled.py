@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
-import torch
 
-Modality = Literal["image", "signal", "audio", "tabular", "text"]
+from genaug.modalities.base import get_modality
+
+Modality = Literal["image", "signal", "audio", "tabular", "text"] | str
 MODALITIES: tuple[str, ...] = ("image", "signal", "audio", "tabular", "text")
-_TENSOR_NDIM = {"image": 4, "signal": 3, "audio": 3}
-_SHAPES = {"image": "(N, C, H, W)", "signal": "(N, C, T)", "audio": "(N, C, T)"}
+"""The built-in modalities; more can be registered (kind ``"modality"``)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -24,7 +24,9 @@ class LabeledData:
             (N, C, T); tabular: array (N, F) or a DataFrame with N rows; text: list of N strings.
         y: int labels in ``[0, len(class_names))``, shape (N,).
         class_names: one name per class; its length is the number of classes.
-        modality: one of ``"image"``, ``"signal"``, ``"audio"``, ``"tabular"``, ``"text"``.
+        modality: a registered modality name: ``"image"``, ``"signal"``, ``"audio"``,
+            ``"tabular"``, ``"text"`` or one registered under kind ``"modality"``; its
+            :class:`~genaug.modalities.Modality` checks ``x`` and takes/concatenates it.
         meta: per-sample metadata, each value an array of length N (for example ``source``:
             ``"real"``/``"synthetic"``, ``source_index``: index of the real sample a synthetic
             one came from, or -1).
@@ -43,8 +45,7 @@ class LabeledData:
     meta: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.modality not in MODALITIES:
-            raise ValueError(f"modality must be one of {list(MODALITIES)}; got {self.modality!r}")
+        spec = get_modality(self.modality)
         y = np.asarray(self.y)
         if y.ndim != 1:
             raise ValueError(f"y must be 1-D with one label per sample; got shape {y.shape}")
@@ -59,7 +60,7 @@ class LabeledData:
         object.__setattr__(self, "class_names", names)
         if not names:
             raise ValueError("class_names must name at least one class; got an empty sequence")
-        n = _length(self.x)
+        n = spec.length(self.x)
         if n != len(y):
             raise ValueError(
                 f"x and y must have the same length; got {n} samples and {len(y)} labels"
@@ -70,7 +71,7 @@ class LabeledData:
                 f"label {bad} is out of range; labels must be in [0, {len(names) - 1}] "
                 f"for class_names {list(names)}"
             )
-        self._check_x()
+        spec.check_x(self.x)
         meta = {}
         for key, value in self.meta.items():
             arr = np.asarray(value)
@@ -78,35 +79,6 @@ class LabeledData:
                 raise ValueError(f"meta[{key!r}] must have length {n}; got shape {arr.shape}")
             meta[key] = arr
         object.__setattr__(self, "meta", meta)
-
-    def _check_x(self) -> None:
-        x = self.x
-        if self.modality in _TENSOR_NDIM:
-            if not isinstance(x, torch.Tensor) or not torch.is_floating_point(x):
-                raise TypeError(
-                    f"x for modality {self.modality!r} must be a floating torch.Tensor "
-                    f"{_SHAPES[self.modality]}; got {type(x).__name__}"
-                )
-            if x.ndim != _TENSOR_NDIM[self.modality]:
-                raise ValueError(
-                    f"x for modality {self.modality!r} must have shape "
-                    f"{_SHAPES[self.modality]}; got {tuple(x.shape)}"
-                )
-            if not torch.isfinite(x).all():
-                raise ValueError("x contains NaN or infinite values")
-            if self.modality == "image" and x.numel() and (x.min() < 0 or x.max() > 1):
-                raise ValueError(
-                    f"image values must be in [0, 1]; got min {float(x.min()):.3g}, "
-                    f"max {float(x.max()):.3g}"
-                )
-        elif self.modality == "text":
-            if not isinstance(x, list) or not all(isinstance(s, str) for s in x):
-                raise TypeError("x for modality 'text' must be a list of str")
-        elif self.modality == "tabular" and isinstance(x, np.ndarray):
-            if x.ndim != 2:
-                raise ValueError(f"tabular x must have shape (N, F); got {x.shape}")
-            if np.issubdtype(x.dtype, np.floating) and not np.isfinite(x).all():
-                raise ValueError("x contains NaN or infinite values")
 
     def __len__(self) -> int:
         return len(self.y)
@@ -119,11 +91,7 @@ class LabeledData:
     @property
     def sample_shape(self) -> tuple[int, ...]:
         """Shape of one sample for array-like x; ``()`` for text."""
-        if isinstance(self.x, torch.Tensor | np.ndarray):
-            return tuple(self.x.shape[1:])
-        if hasattr(self.x, "shape"):
-            return tuple(self.x.shape[1:])
-        return ()
+        return get_modality(self.modality).sample_shape(self.x)
 
     def class_counts(self) -> np.ndarray:
         """Samples per class, shape (num_classes,)."""
@@ -133,7 +101,7 @@ class LabeledData:
         """The samples at ``index`` (metadata follows)."""
         idx = np.asarray(index, dtype=np.int64)
         return LabeledData(
-            _take(self.x, idx),
+            get_modality(self.modality).take(self.x, idx),
             self.y[idx],
             self.class_names,
             self.modality,
@@ -157,8 +125,8 @@ class LabeledData:
             k: np.concatenate([_meta_or_default(self, k), _meta_or_default(other, k)]) for k in keys
         }
         return LabeledData(
-            _cat(self.x, other.x), np.concatenate([self.y, other.y]), self.class_names,
-            self.modality, meta,
+            get_modality(self.modality).concat(self.x, other.x),
+            np.concatenate([self.y, other.y]), self.class_names, self.modality, meta,
         )
 
 
@@ -170,33 +138,3 @@ def _meta_or_default(data: LabeledData, key: str) -> np.ndarray:
     if fill is None:
         raise ValueError(f"meta[{key!r}] is present on one side of concat only and has no default")
     return np.full(len(data), fill)
-
-
-def _length(x: Any) -> int:
-    if isinstance(x, torch.Tensor | np.ndarray):
-        return int(x.shape[0]) if x.ndim else 0
-    return len(x)
-
-
-def _take(x: Any, idx: np.ndarray) -> Any:
-    if isinstance(x, torch.Tensor):
-        return x[torch.as_tensor(idx, dtype=torch.long)]
-    if isinstance(x, np.ndarray):
-        return x[idx]
-    if hasattr(x, "iloc"):
-        return x.iloc[idx].reset_index(drop=True)
-    if hasattr(x, "take"):  # pyarrow Table
-        return x.take(idx)
-    return [x[i] for i in idx]
-
-
-def _cat(a: Any, b: Any) -> Any:
-    if isinstance(a, torch.Tensor):
-        return torch.cat([a, torch.as_tensor(b, dtype=a.dtype)])
-    if isinstance(a, np.ndarray):
-        return np.concatenate([a, b])
-    if hasattr(a, "iloc"):
-        import pandas as pd
-
-        return pd.concat([a, b], ignore_index=True)
-    return list(a) + list(b)

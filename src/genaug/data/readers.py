@@ -23,7 +23,9 @@ from typing import Any, Literal
 import numpy as np
 import torch
 
-from genaug.data.labeled import MODALITIES, LabeledData
+from genaug import registry
+from genaug.data.labeled import LabeledData
+from genaug.modalities import get_modality
 from genaug.validation import check_choice
 
 __all__ = ["IMAGE_EXTENSIONS", "read_image_folder", "read_npz", "write_npz"]
@@ -216,7 +218,7 @@ def read_npz(
     if not file.is_file():
         raise FileNotFoundError(f"path {str(file)!r} is not a file; expected a .npz archive")
     if modality is not None:
-        check_choice("modality", modality, MODALITIES)
+        check_choice("modality", modality, registry.available("modality"))
     check_choice("scale", scale, ("auto", None))
     try:
         archive = np.load(file, allow_pickle=False)
@@ -249,7 +251,9 @@ def read_npz(
             f"(shape {x.shape}) and {len(y)} labels"
         )
     if modality is None and "modality" in arrays:
-        modality = check_choice(f"modality stored {where}", str(arrays["modality"]), MODALITIES)
+        modality = check_choice(
+            f"modality stored {where}", str(arrays["modality"]), registry.available("modality")
+        )
     modality = _infer_modality(x, modality, x_key, where)
 
     names = class_names
@@ -264,7 +268,7 @@ def read_npz(
 def _infer_modality(x: np.ndarray, modality: str | None, x_key: str, where: str) -> str:
     shape = tuple(x.shape)
     if x.dtype.kind in "US":
-        if modality not in (None, "text") or x.ndim != 1:
+        if (modality is not None and get_modality(modality).numeric) or x.ndim != 1:
             raise ValueError(
                 f"{x_key!r} {where} holds strings of shape {shape}; only modality='text' with 1-D "
                 f"strings is accepted; got modality={modality!r}"
@@ -272,14 +276,12 @@ def _infer_modality(x: np.ndarray, modality: str | None, x_key: str, where: str)
         return "text"
     if x.dtype.kind not in "biuf":
         raise ValueError(f"{x_key!r} {where} must be numeric or strings; got dtype {x.dtype}")
-    expected = {"image": (3, 4), "signal": (3,), "audio": (3,), "tabular": (2,), "text": (1,)}
     if modality is not None:
-        if x.ndim not in expected[modality] or modality == "text":
-            shapes = {"image": "(N, C, H, W) or (N, H, W)", "signal": "(N, C, T)",
-                      "audio": "(N, C, T)", "tabular": "(N, F)", "text": "(N,) strings"}[modality]
+        spec = get_modality(modality)
+        if x.ndim not in spec.array_ndims or not spec.numeric:
             raise ValueError(
                 f"{x_key!r} {where} has shape {shape}, which does not fit modality={modality!r}; "
-                f"expected {shapes}"
+                f"expected {spec.array_doc}"
             )
         inferred = modality
     elif x.ndim == 4:
@@ -346,30 +348,15 @@ def _labels(
 
 
 def _to_x(x: np.ndarray, modality: str, scale: str | None, x_key: str, where: str) -> Any:
-    if modality == "text":
-        return [str(s) for s in x]
-    if x.dtype.kind == "f":
+    spec = get_modality(modality)
+    if spec.numeric and x.dtype.kind == "f":
         bad = ~np.isfinite(x.reshape(len(x), -1)).all(axis=1)
         if bad.any():
             raise ValueError(
                 f"{x_key!r} {where} contains NaN or infinite values (first at sample "
                 f"{int(np.flatnonzero(bad)[0])}; {int(bad.sum())} samples affected)"
             )
-    if modality == "tabular":
-        return x
-    if modality == "image":
-        if scale == "auto" and x.dtype.kind == "u" and x.dtype.itemsize <= 2:
-            maximum = np.iinfo(x.dtype).max
-            x = x.astype(np.float32) / np.float32(maximum)
-        if x.ndim == 3:
-            x = x[:, None]
-        if x.size and (x.min() < 0 or x.max() > 1):
-            hint = " (pass scale='auto' to divide uint8 by 255)" if x.dtype.kind in "ui" else ""
-            raise ValueError(
-                f"image values in {x_key!r} {where} must be in [0, 1]; got min {float(x.min()):.4g}, "
-                f"max {float(x.max()):.4g}, dtype {x.dtype}{hint}"
-            )
-    return torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
+    return spec.from_numpy(x, scale=scale, where=f"{x_key!r} {where}")
 
 
 def write_npz(data: LabeledData, path: str | os.PathLike[str], *, compress: bool = False) -> Path:
@@ -398,7 +385,7 @@ def write_npz(data: LabeledData, path: str | os.PathLike[str], *, compress: bool
         x_arr = x.detach().cpu().numpy()
     elif isinstance(x, np.ndarray):
         x_arr = x
-    elif data.modality == "text":
+    elif isinstance(x, list) and all(isinstance(s, str) for s in x):
         x_arr = np.array(x, dtype=str)
     else:
         raise TypeError(

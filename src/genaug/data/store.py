@@ -50,6 +50,7 @@ import numpy as np
 import torch
 
 from genaug.data.labeled import LabeledData
+from genaug.modalities import get_modality
 from genaug.rng import as_generator, derive_seed
 from genaug.serialization import WEIGHTS_NAME, _json_default, atomic_write_bytes, atomic_write_json
 from genaug.validation import check_int
@@ -69,7 +70,6 @@ MANIFEST_NAME = "manifest.json"
 STORE_FORMAT = "genaug.synthetic_store"
 STORE_FORMAT_VERSION = 1
 _LOCK_NAME = ".lock"
-_TENSOR_MODALITIES = ("image", "signal", "audio")
 _PARQUET_OPTIONS: dict[str, Any] = {
     "compression": "zstd",
     "compression_level": 3,
@@ -208,20 +208,13 @@ def plan_shards(totals: Mapping[int, int], shard_size: int) -> list[dict[int, in
 
 # ----- tables ------------------------------------------------------------------------------
 def _data_schema(data: LabeledData) -> dict[str, Any]:
-    if data.modality == "text":
-        shape: list[int] = []
-    elif isinstance(data.x, torch.Tensor | np.ndarray):
-        shape = [int(s) for s in data.x.shape[1:]]
-    else:
-        raise TypeError(
-            f"the store holds tensors, numeric arrays or text; got x of type {type(data.x).__name__} "
-            "(convert a DataFrame with .to_numpy() first)"
-        )
+    modality = get_modality(data.modality)
+    shape = modality.store_shape(data.x)
     return {
         "modality": data.modality,
         "class_names": list(data.class_names),
         "sample_shape": shape,
-        "x_dtype": "string" if data.modality == "text" else "float32",
+        "x_dtype": modality.arrow_dtype,
     }
 
 
@@ -237,15 +230,7 @@ def _with_defaults(data: LabeledData) -> dict[str, np.ndarray]:
 def _to_table(data: LabeledData) -> Any:
     import pyarrow as pa
 
-    if data.modality == "text":
-        x_col = pa.array(list(data.x), type=pa.string())
-    else:
-        x = data.x.detach().cpu().numpy() if isinstance(data.x, torch.Tensor) else np.asarray(data.x)
-        if not (np.issubdtype(x.dtype, np.number) or x.dtype == bool):
-            raise TypeError(f"x must be numeric to be stored; got dtype {x.dtype}")
-        x = np.ascontiguousarray(x, dtype=np.float32)
-        width = int(np.prod(x.shape[1:], dtype=np.int64))
-        x_col = pa.FixedSizeListArray.from_arrays(pa.array(x.reshape(-1), type=pa.float32()), width)
+    x_col = get_modality(data.modality).to_arrow(data.x)
     columns: dict[str, Any] = {"x": x_col, "y": pa.array(data.y, type=pa.int64())}
     for key, value in sorted(_with_defaults(data).items()):
         if key in columns:
@@ -278,12 +263,7 @@ def _from_table(table: Any, schema: Mapping[str, Any]) -> LabeledData:
 
     n = table.num_rows
     x_col = table.column("x").combine_chunks()
-    if schema["modality"] == "text":
-        x: Any = [str(s) for s in x_col.to_pylist()]
-    else:
-        flat = x_col.flatten().to_numpy(zero_copy_only=False)
-        arr = np.array(flat, dtype=np.float32).reshape((n, *schema["sample_shape"]))
-        x = torch.from_numpy(arr) if schema["modality"] in _TENSOR_MODALITIES else arr
+    x = get_modality(schema["modality"]).from_arrow(x_col, n, schema["sample_shape"])
     y = table.column("y").to_numpy()
     meta = {}
     for name in table.column_names:
@@ -567,12 +547,12 @@ class SyntheticStore:
         if schema is None:
             raise ValueError(f"the store at {self.root} holds no shards yet")
         total = int(sum(s["rows"] for s in manifest["shards"]))
-        tensor = schema["modality"] in _TENSOR_MODALITIES
+        modality = get_modality(schema["modality"])
         shape = (total, *schema["sample_shape"])
         x: Any = None
-        if schema["modality"] == "text":
+        if modality.arrow_dtype != "float32":
             x = []
-        elif tensor:
+        elif modality.tensor_ndim is not None:
             x = torch.empty(shape, dtype=torch.float32)
         else:
             x = np.empty(shape, dtype=np.float32)
@@ -580,7 +560,7 @@ class SyntheticStore:
         for shard in self.iter_shards(verify=verify, allow_incomplete=allow_incomplete):
             n = len(shard)
             if isinstance(x, list):
-                x.extend(shard.x)
+                x = modality.concat(x, shard.x)
             else:
                 x[offset : offset + n] = shard.x
             ys.append(shard.y)

@@ -63,6 +63,7 @@ from genaug import registry
 from genaug.data.labeled import LabeledData
 from genaug.experiment.generative import unlabeled_view
 from genaug.experiment.strategies import ClassicalAugmentation, Strategy, TrainingPlan
+from genaug.modalities.base import accepts, get_modality
 from genaug.rng import Seed, derive_seed, draw_seed
 from genaug.validation import check_choice, check_int, check_range
 
@@ -74,12 +75,6 @@ Baseline = Literal["none", "classical"]
 DEFAULT_SYNTHESIZERS: tuple[str, ...] = ("cvae", "diffusion", "pseudo_label")
 """Synthesizers searched when ``synthesizers`` is None (those registered and fit for the data)."""
 
-_DEFAULT_MODELS: dict[str, dict[str, Any]] = {
-    "image": {"name": "small_cnn", "steps": 200},
-    "signal": {"name": "cnn1d", "steps": 200},
-    "audio": {"name": "cnn1d", "steps": 200},
-    "tabular": {"name": "mlp", "steps": 200},
-}
 _MAX_ASKS_PER_TRIAL = 20
 _TIE = 1e-9  # float noise in means of 0/1 scores must not turn a tie into a win
 
@@ -101,12 +96,14 @@ def default_trial_model(modality: str) -> dict[str, Any]:
         >>> default_trial_model("signal")
         {'name': 'cnn1d', 'steps': 200}
     """
-    if modality not in _DEFAULT_MODELS:
+    model = get_modality(modality).default_model
+    if model is None:
+        have = [m for m in registry.available("modality") if get_modality(m).default_model]
         raise ValueError(
             f"the auto strategy has no default trial model for modality {modality!r}; accepted: "
-            f"{sorted(_DEFAULT_MODELS)} (pass model={{'name': ...}} explicitly)"
+            f"{have} (pass model={{'name': ...}} explicitly)"
         )
-    return dict(_DEFAULT_MODELS[modality])
+    return dict(model)
 
 
 def stratified_halves(data: LabeledData, *, generator: Seed) -> tuple[np.ndarray, np.ndarray]:
@@ -414,8 +411,10 @@ class _Search:
             seen[name] = seen.get(name, 0) + 1
             label = name if counts[name] == 1 else f"{name}#{seen[name]}"
             klass = registry.get("synthesizer", name)
-            modalities = getattr(klass, "modalities", None)
-            if modalities is not None and modality not in modalities:
+            supports = getattr(klass, "supports", None)
+            ok = supports(modality) if supports is not None else accepts(
+                modality, names=getattr(klass, "modalities", None), tensor_ndims=(3, 4))
+            if not ok:
                 self.skipped.append(f"synthesizer {label!r}: does not support modality {modality!r}")
                 continue
             if getattr(klass, "requires_unlabeled", False) and self._pool() is None:

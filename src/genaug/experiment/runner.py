@@ -16,7 +16,9 @@ import numpy as np
 from genaug import registry
 from genaug.experiment.results import Results, RunRecord, library_versions
 from genaug.experiment.spec import ExperimentSpec
+from genaug.modalities import get_modality
 from genaug.rng import derive_seed, numpy_rng
+from genaug.train.robustness import has_corruption_suite
 
 ProgressCallback = Callable[[str, int, int], None]
 """Called as ``callback(description, done, total)`` after each finished run."""
@@ -150,7 +152,7 @@ def _train_and_evaluate(
         "reliability": metrics.reliability_bins(probs, parts.test.y).to_dict(),
         **(extra_details or {}),
     }
-    if spec.evaluation.robustness and parts.test.modality in ("image", "signal", "audio"):
+    if spec.evaluation.robustness and has_corruption_suite(parts.test.modality):
         robustness = _robustness(clf, parts.test, spec.evaluation, derive_seed(seed, "robustness", size))
         scores["mca"], scores["relative_drop"] = robustness["mca"], robustness["relative_drop"]
         details["robustness"] = {
@@ -196,7 +198,7 @@ def _synthetic_details(real: Any, train: Any, *, first_seed: bool) -> dict[str, 
         return {"n_synthetic_per_class": [0] * real.num_classes}
     synthetic = train.subset(np.flatnonzero(is_syn))
     out: dict[str, Any] = {"n_synthetic_per_class": synthetic.class_counts().tolist()}
-    if not first_seed or real.modality not in ("image", "signal", "audio"):
+    if not first_seed or get_modality(real.modality).tensor_ndim is None:
         return out
     from genaug.quality import evaluate_quality
 

@@ -39,6 +39,7 @@ import numpy as np
 from genaug import registry
 from genaug.data.labeled import LabeledData
 from genaug.experiment.strategies import Strategy, TrainingPlan
+from genaug.modalities.base import is_modality
 from genaug.registry import register
 from genaug.rng import Seed, derive_seed, draw_seed
 from genaug.validation import check_int, check_range
@@ -60,7 +61,7 @@ def _named(config: dict[str, Any] | str, what: str) -> tuple[str, dict[str, Any]
 
 
 def _check_tabular(data: LabeledData, who: str) -> None:
-    if data.modality != "tabular":
+    if not is_modality(data, "tabular"):
         raise TypeError(f"strategy {who!r} needs tabular data; got modality {data.modality!r}")
 
 

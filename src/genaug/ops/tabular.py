@@ -36,6 +36,7 @@ from sklearn.base import BaseEstimator
 
 from genaug.data.labeled import LabeledData
 from genaug.data.tabular import TableSchema, table_schema
+from genaug.modalities.base import is_modality
 from genaug.registry import register
 from genaug.rng import Seed, draw_seed
 from genaug.validation import check_choice, check_int, check_range
@@ -154,7 +155,7 @@ class TabularResampler(BaseEstimator):
             ``"synthetic"``; ``meta["source_index"]`` is -1 for new rows; other metadata of new
             rows is filled with weight 1 / NaN / -1 / False / None by dtype.
         """
-        if not isinstance(data, LabeledData) or data.modality != "tabular":
+        if not isinstance(data, LabeledData) or not is_modality(data, "tabular"):
             raise TypeError(f"data must be a tabular LabeledData; got {type(data).__name__}")
         frame, was_array = _as_frame(data.x)
         new, y_new = self._generate(frame, data.y, draw_seed(generator))

@@ -20,6 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from genaug.data.labeled import LabeledData
+from genaug.modalities import get_modality, modality_for_ndim
 from genaug.rng import as_generator, derive_seed
 from genaug.validation import check_int
 
@@ -132,7 +133,6 @@ class RandomConvFeatures(FeatureExtractor):
         Returns:
             (N, out_dim) float64.
         """
-        modality = data.modality if isinstance(data, LabeledData) else None
         x = _to_float_tensor(_raw(data))
         if x.ndim not in (3, 4):
             raise ValueError(
@@ -140,8 +140,10 @@ class RandomConvFeatures(FeatureExtractor):
                 f"{tuple(x.shape)}"
             )
         spatial = x.ndim - 2
-        if modality == "image" or (modality is None and spatial == 2):
-            x = x * 2.0 - 1.0
+        spec = get_modality(data.modality) if isinstance(data, LabeledData) else modality_for_ndim(x.ndim)
+        if spec is not None and spec.value_range is not None:  # map the range to [-1, 1]
+            lo, hi = spec.value_range
+            x = (x - lo) * (2.0 / (hi - lo)) - 1.0
         convs, projection = self._params(int(x.shape[1]), spatial)
         conv = F.conv2d if spatial == 2 else F.conv1d
         pool = F.avg_pool2d if spatial == 2 else F.avg_pool1d
@@ -310,16 +312,23 @@ _NAMED: dict[str, type[FeatureExtractor]] = {
 def default_features(modality: str) -> FeatureExtractor:
     """The default feature space of ``modality``.
 
-    image/signal/audio: :class:`RandomConvFeatures` (seed 0); tabular: :class:`FlattenFeatures`;
-    text: :class:`HashingTextFeatures`.
+    The modality names it (``feature_extractor``): image/signal/audio use
+    :class:`RandomConvFeatures` (seed 0); tabular :class:`FlattenFeatures`; text
+    :class:`HashingTextFeatures`.
     """
-    if modality in ("image", "signal", "audio"):
-        return RandomConvFeatures()
-    if modality == "tabular":
-        return FlattenFeatures()
-    if modality == "text":
-        return HashingTextFeatures()
-    raise ValueError(f"modality must be image, signal, audio, tabular or text; got {modality!r}")
+    config = get_modality(modality).feature_extractor
+    if config is None:
+        raise ValueError(
+            f"modality {modality!r} names no feature extractor for quality metrics; pass "
+            f"features= one of {sorted(_NAMED)} or a FeatureExtractor"
+        )
+    config = dict(config)
+    name = config.pop("name")
+    if name not in _NAMED:
+        raise ValueError(
+            f"modality {modality!r} names feature extractor {name!r}; accepted: {sorted(_NAMED)}"
+        )
+    return _NAMED[name](**config)
 
 
 def resolve_features(features: FeatureSpec, modality: str) -> FeatureExtractor:

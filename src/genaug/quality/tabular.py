@@ -38,6 +38,7 @@ from threadpoolctl import threadpool_limits
 
 from genaug.data.labeled import LabeledData
 from genaug.data.tabular import TableSchema, table_schema
+from genaug.modalities.base import is_modality
 from genaug.quality.filters import Filter
 from genaug.quality.metrics import Metric, check_pair
 from genaug.registry import register
@@ -65,7 +66,7 @@ TableLike = LabeledData | pd.DataFrame | np.ndarray
 
 def _frame(data: TableLike, name: str) -> pd.DataFrame:
     x = data.x if isinstance(data, LabeledData) else data
-    if isinstance(data, LabeledData) and data.modality != "tabular":
+    if isinstance(data, LabeledData) and not is_modality(data, "tabular"):
         raise TypeError(f"{name} must be tabular; got modality {data.modality!r}")
     if isinstance(x, np.ndarray):
         if x.ndim != 2:
@@ -429,7 +430,7 @@ def _concat(a: LabeledData, b: LabeledData) -> LabeledData:
 class _TabularMetric(Metric):
     def _pair(self, real: LabeledData, synthetic: LabeledData) -> None:
         check_pair(real, synthetic)
-        if real.modality != "tabular":
+        if not is_modality(real, "tabular"):
             raise TypeError(f"{self.name} needs tabular data; got modality {real.modality!r}")
 
 
@@ -544,7 +545,7 @@ class TabularCopyFilter(Filter):
         check_range("threshold", threshold, 0.0)
 
     def _fit(self, real: LabeledData) -> None:
-        if real.modality != "tabular":
+        if not is_modality(real, "tabular"):
             raise TypeError(f"tabular_copies needs tabular data; got modality {real.modality!r}")
         if len(real) == 0:
             raise ValueError("real is empty; tabular_copies needs the real training rows")

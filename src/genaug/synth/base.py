@@ -23,12 +23,10 @@ import torch
 from sklearn.exceptions import NotFittedError
 
 from genaug.data.labeled import LabeledData
+from genaug.modalities.base import accepts, get_modality, modality_for_ndim
 from genaug.rng import Seed, as_generator
 from genaug.serialization import load_model_dir, save_model_dir
 from genaug.validation import check_int
-
-_SHAPES = {"image": "(N, C, H, W)", "signal": "(N, C, T)", "audio": "(N, C, T)"}
-
 
 __all__ = [
     "NotFittedError",
@@ -49,7 +47,10 @@ class Synthesizer(ABC):
     state ends in ``_``: ``class_names_``, ``modality_``, ``sample_shape_``, ``history_``.
 
     Class attributes:
-        modalities: the data modalities the synthesizer accepts.
+        modalities: the data modalities the synthesizer accepts by name; ``None`` (the
+            default) accepts every registered modality whose batches are float tensors of
+            ``tensor_ndims`` dims (image, signal, audio, and modalities added later).
+        tensor_ndims: batch ranks accepted when ``modalities`` is None.
         uses_unlabeled: whether ``fit`` learns from the unlabeled pool (it is always accepted);
             when True, ``history_["unlabeled_samples"]`` counts the pool samples seen.
         requires_unlabeled: whether ``fit`` refuses to run without an unlabeled pool.
@@ -57,7 +58,20 @@ class Synthesizer(ABC):
             samples); False for deterministic selections such as ``pseudo_label``.
     """
 
-    modalities: ClassVar[tuple[str, ...]] = ("image", "signal")
+    modalities: ClassVar[tuple[str, ...] | None] = None
+    tensor_ndims: ClassVar[tuple[int, ...]] = (3, 4)
+
+    @classmethod
+    def supports(cls, modality: str) -> bool:
+        """Whether ``fit`` accepts data of ``modality``."""
+        return accepts(modality, names=cls.modalities, tensor_ndims=cls.tensor_ndims)
+
+    @classmethod
+    def accepted_modalities(cls) -> list[str]:
+        """The registered modalities this synthesizer accepts."""
+        from genaug import registry
+
+        return [m for m in registry.available("modality") if cls.supports(m)]
     uses_unlabeled: ClassVar[bool] = True
     requires_unlabeled: ClassVar[bool] = False
     seeded_sampling: ClassVar[bool] = True
@@ -238,9 +252,9 @@ class Synthesizer(ABC):
             )
 
     def _check_data(self, data: LabeledData) -> None:
-        if data.modality not in self.modalities:
+        if not self.supports(data.modality):
             raise ValueError(
-                f"{type(self).__name__} accepts modality in {list(self.modalities)}; "
+                f"{type(self).__name__} accepts the modalities {self.accepted_modalities()}; "
                 f"got data with modality {data.modality!r}"
             )
         if len(data) == 0:
@@ -272,10 +286,11 @@ class Synthesizer(ABC):
             )
         if not torch.isfinite(x).all():
             raise ValueError("unlabeled contains NaN or infinite values")
-        if data.modality == "image" and x.numel() and (x.min() < 0 or x.max() > 1):
+        value_range = get_modality(data.modality).value_range
+        if value_range is not None and x.numel() and (x.min() < value_range[0] or x.max() > value_range[1]):
             raise ValueError(
-                f"unlabeled image values must be in [0, 1]; got min {float(x.min()):.3g}, "
-                f"max {float(x.max()):.3g}"
+                f"unlabeled {data.modality} values must be in [{value_range[0]:g}, {value_range[1]:g}]; "
+                f"got min {float(x.min()):.3g}, max {float(x.max()):.3g}"
             )
         if len(x) == 0:
             return None
@@ -302,8 +317,9 @@ class Synthesizer(ABC):
 
     def _wrap(self, x: torch.Tensor, y: np.ndarray, **meta: Any) -> LabeledData:
         x = x.detach().to("cpu", torch.float32)
-        if self.modality_ == "image":
-            x = x.clamp(0.0, 1.0)
+        value_range = get_modality(self.modality_).value_range
+        if value_range is not None:
+            x = x.clamp(*value_range)
         n = len(y)
         base = {"source": np.full(n, "synthetic"), "source_index": np.full(n, -1, dtype=np.int64)}
         return LabeledData(x, y, self.class_names_, self.modality_, {**base, **meta})
@@ -347,8 +363,10 @@ def as_labeled_data(X: Any, y: Any = None, *, name: str = "X") -> LabeledData:
     if labels.ndim == 1 and labels.size and np.issubdtype(labels.dtype, np.number) and labels.min() < 0:
         raise ValueError(f"label {int(labels.min())} is out of range; labels must be >= 0")
     k = int(labels.max()) + 1 if labels.size and np.issubdtype(labels.dtype, np.number) else 1
-    modality = "image" if x.ndim == 4 else "signal"
-    return LabeledData(x, labels, tuple(str(i) for i in range(k)), modality)
+    modality = modality_for_ndim(x.ndim)
+    if modality is None:
+        raise ValueError(f"{name}: no modality takes raw batches of {x.ndim} dims; pass a LabeledData")
+    return LabeledData(x, labels, tuple(str(i) for i in range(k)), modality.name)
 
 
 def load_synthesizer(path: str | Path) -> Synthesizer:
@@ -419,15 +437,17 @@ def fit_scaler(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Per-channel ``(mean, std)`` that map data to the model's space.
 
-    Images map [0, 1] to [-1, 1] (mean 0.5, std 0.5); signals are standardised per channel over
-    the labeled data and the pool.
+    Modalities with a value range (images: [0, 1]) map it to [-1, 1]; others (signals, audio)
+    are standardised per channel over the labeled data and the pool.
 
     Shape:
         x: (N, C, ...); pool: (M, C, ...) or None -> mean, std: (C,).
     """
     c = x.shape[1]
-    if modality == "image":
-        return torch.full((c,), 0.5), torch.full((c,), 0.5)
+    value_range = get_modality(modality).value_range
+    if value_range is not None:
+        lo, hi = value_range
+        return torch.full((c,), (lo + hi) / 2), torch.full((c,), (hi - lo) / 2)
     allx = x if pool is None else torch.cat([x, pool])
     flat = allx.transpose(0, 1).reshape(c, -1).double()
     mean = flat.mean(1)

@@ -26,6 +26,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from genaug.data.labeled import LabeledData
+from genaug.modalities import get_modality
 from genaug.registry import register
 from genaug.synth.base import NetworkSynthesizer, fit_scaler, progress_bar, scale, unscale
 from genaug.synth.nn import build_module, crop_to, mlp, pad_to_multiple, padded_size
@@ -205,8 +206,8 @@ class CVAE(NetworkSynthesizer):
     def _fit(self, data: LabeledData, pool: torch.Tensor | None, generator: torch.Generator) -> None:
         dev = torch.device(self.device)
         self.mean_, self.std_ = fit_scaler(data.x, pool, data.modality)
-        is_image = data.modality == "image"
-        # Images keep [0, 1] values (Bernoulli likelihood); signals are standardised.
+        is_image = _unit_range(data.modality)
+        # Data in [0, 1] (images) keeps its values (Bernoulli likelihood); others are standardised.
         x = data.x.float() if is_image else scale(data.x.float(), self.mean_, self.std_)
         x = x.to(dev)
         y = torch.as_tensor(data.y, dtype=torch.long, device=dev)
@@ -255,7 +256,7 @@ class CVAE(NetworkSynthesizer):
         dev = next(net.parameters()).device
         z = torch.randn(len(y), self.latent_dim, generator=generator).to(dev)
         out = net.decode(z, F.one_hot(y.to(dev), len(self.class_names_)).float())
-        if self.modality_ == "image":
+        if _unit_range(self.modality_):
             return torch.sigmoid(out)
         return unscale(out, self.mean_, self.std_)
 
@@ -271,9 +272,14 @@ class CVAE(NetworkSynthesizer):
         self._check_fitted()
         net = self.model_
         dev = next(net.parameters()).device
-        x = x.float() if self.modality_ == "image" else scale(x.float(), self.mean_, self.std_)
+        x = x.float() if _unit_range(self.modality_) else scale(x.float(), self.mean_, self.std_)
         with torch.no_grad():
             return F.softmax(net.classifier(net.features(x.to(dev))), dim=1).cpu()
 
     def _sampling_net(self) -> torch.nn.Module:
         return self._net()
+
+
+def _unit_range(modality: str) -> bool:
+    """Whether data of ``modality`` lies in [0, 1] (modelled with a Bernoulli likelihood)."""
+    return get_modality(modality).value_range == (0.0, 1.0)

@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 from genaug.data.labeled import LabeledData
+from genaug.modalities import get_modality
 from genaug.registry import register
 from genaug.rng import Seed, as_generator
 from genaug.synth.base import NetworkSynthesizer, fit_scaler, progress_bar, scale, unscale
@@ -208,7 +209,7 @@ class Diffusion(NetworkSynthesizer):
     ) -> torch.Tensor:
         """Run DDIM from ``timesteps[0]`` down to the clean sample (model space)."""
         ac = self._alphas_cumprod().to(x.device)
-        clip = 1.0 if self.modality_ == "image" else None
+        clip = 1.0 if get_modality(self.modality_).value_range is not None else None
         for i, t in enumerate(timesteps):
             t_prev = timesteps[i + 1] if i + 1 < len(timesteps) else -1
             eps = self._eps(x, t, y, guidance_scale)

@@ -9,6 +9,7 @@ import numpy as np
 import torch
 
 from genaug.data.labeled import LabeledData
+from genaug.modalities import get_modality
 from genaug.rng import Seed
 
 __all__ = [
@@ -112,8 +113,10 @@ def check_fit_data(train: Any, val: Any = None) -> None:
         raise ValueError(
             f"train holds a single class ({name!r}); a classifier needs at least two classes"
         )
-    if train.modality == "text":
-        raise TypeError("text data is not supported by the genaug.train classifiers; embed it first")
+    if not get_modality(train.modality).numeric:
+        raise TypeError(
+            f"{train.modality} data is not supported by the genaug.train classifiers; embed it first"
+        )
     if val is None:
         return
     if not isinstance(val, LabeledData):

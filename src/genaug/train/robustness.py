@@ -21,27 +21,33 @@ from typing import Any, Protocol
 import numpy as np
 import torch
 
+from genaug import registry
 from genaug.data.labeled import LabeledData
+from genaug.modalities import get_modality
 from genaug.rng import Seed, derive_seed, draw_seed
 from genaug.train.corruptions import SuiteModality, corruption_suite
 from genaug.validation import check_int
 
 __all__ = ["evaluate_corruptions"]
 
-_SUITE_OF_MODALITY: dict[str, SuiteModality] = {"image": "image", "signal": "signal", "audio": "audio"}
 
 
 class _PredictsProba(Protocol):
     def predict_proba(self, data: LabeledData) -> np.ndarray: ...
 
 
+def has_corruption_suite(modality: str) -> bool:
+    """Whether ``modality`` has a corruption suite (robustness can be measured)."""
+    return get_modality(modality).corruption_suite is not None
+
+
 def _resolve_suite(suite: str | Sequence[str], modality: str) -> tuple[SuiteModality, list[str]]:
-    if modality not in _SUITE_OF_MODALITY:
+    own = get_modality(modality).corruption_suite
+    if own is None:
+        have = [m for m in registry.available("modality") if get_modality(m).corruption_suite]
         raise ValueError(
-            f"data.modality must be one of {list(_SUITE_OF_MODALITY)} for corruption robustness; "
-            f"got {modality!r}"
+            f"data.modality must be one of {have} for corruption robustness; got {modality!r}"
         )
-    own = _SUITE_OF_MODALITY[modality]
     if isinstance(suite, str):
         if suite not in ("default", own, *(("signal", "audio") if own != "image" else ())):
             raise ValueError(

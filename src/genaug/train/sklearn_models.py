@@ -44,6 +44,7 @@ from sklearn.svm import SVC
 from threadpoolctl import threadpool_limits
 
 from genaug.data.labeled import LabeledData
+from genaug.modalities import get_modality
 from genaug.registry import register
 from genaug.rng import Seed, as_generator, derive_seed, draw_seed
 from genaug.serialization import load_model_dir, save_model_dir
@@ -290,9 +291,9 @@ class SklearnClassifier(BaseClassifier):
 
     # ----- checks -------------------------------------------------------------------------
     def _resolve_standardize(self, modality: str) -> bool:
-        """Standardise features? ``"auto"``: only tabular data (pixels/samples share one scale)."""
+        """Standardise features? ``"auto"``: as the modality says (tabular: yes; pixels share a scale)."""
         value = getattr(self, "standardize", False)
-        return modality == "tabular" if value == "auto" else bool(value)
+        return get_modality(modality).standardize_inputs if value == "auto" else bool(value)
 
     def _threads(self) -> Any:
         """Limit native thread pools: OpenMP spin-waiting on a busy machine can cost 10-30x."""

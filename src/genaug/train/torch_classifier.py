@@ -24,6 +24,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from genaug.data.labeled import LabeledData
+from genaug.modalities import get_modality
 from genaug.registry import register
 from genaug.rng import Seed, as_generator, derive_seed, draw_seed
 from genaug.serialization import load_model_dir, save_model_dir
@@ -283,7 +284,7 @@ class TorchClassifier(BaseClassifier):
         return 0.5 * (1.0 + math.cos(math.pi * progress))
 
     def _set_normalization(self, x: torch.Tensor, modality: str) -> None:
-        if modality == "tabular":
+        if get_modality(modality).standardize_inputs:
             self.input_mean_ = x.mean(dim=0)
             self.input_std_ = x.std(dim=0, unbiased=False).clamp_min(1e-6)
         else:

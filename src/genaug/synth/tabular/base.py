@@ -29,6 +29,7 @@ from sklearn.exceptions import NotFittedError
 
 from genaug.data.labeled import LabeledData
 from genaug.data.tabular import TableSchema, table_schema
+from genaug.modalities.base import accepts, is_modality
 from genaug.rng import Seed, as_generator
 from genaug.serialization import load_model_dir, save_model_dir
 
@@ -131,6 +132,11 @@ class TabularSynthesizer(ABC):
 
     modalities: ClassVar[tuple[str, ...]] = ("tabular",)
 
+    @classmethod
+    def supports(cls, modality: str) -> bool:
+        """Whether ``fit`` accepts data of ``modality`` (the same test as image synthesizers)."""
+        return accepts(modality, names=cls.modalities)
+
     # ----------------------------------------------------------------------------- params
     def get_params(self) -> dict[str, Any]:
         """Constructor arguments by name."""
@@ -168,7 +174,7 @@ class TabularSynthesizer(ABC):
         data = self._as_labeled(data, y)
         if unlabeled is not None and not (
             isinstance(unlabeled, pd.DataFrame | np.ndarray)
-            or (isinstance(unlabeled, LabeledData) and unlabeled.modality == "tabular")
+            or is_modality(unlabeled, "tabular")
         ):
             raise TypeError(
                 "unlabeled must be None or tabular (LabeledData with modality 'tabular', DataFrame, "
@@ -204,7 +210,7 @@ class TabularSynthesizer(ABC):
         if isinstance(data, LabeledData):
             if y is not None:
                 raise ValueError("pass y only with a raw x; data is already a LabeledData")
-            if data.modality != "tabular":
+            if not is_modality(data, "tabular"):
                 raise TypeError(f"{type(self).__name__} needs modality 'tabular'; got {data.modality!r}")
             return data
         if y is None:

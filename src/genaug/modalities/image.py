@@ -1,0 +1,68 @@
+"""Images: float tensors (N, C, H, W) in [0, 1].
+
+Default classical augmentation (the "classical" baseline; mild and label-preserving):
+
+* **grayscale** (1 channel, e.g. digits): affine jitter (rotation within ±10°, shift up to 10 %
+  of the side, zoom 0.9-1.1) plus light Gaussian noise (std up to 0.03). No flips: mirrored
+  digits are other symbols or no digit at all.
+* **colour** (3 channels): horizontal flip (p = 0.5), the same affine jitter,
+  brightness/contrast/saturation jitter of ±20 % and light noise (std up to 0.02).
+* **other channel counts**: affine jitter and light noise only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+
+from genaug.modalities.base import TensorModality
+from genaug.registry import register
+
+_AFFINE = {"name": "affine", "degrees": 10.0, "translate": 0.1, "scale": (0.9, 1.1)}
+
+
+@register("modality", "image")
+class ImageModality(TensorModality):
+    """Images (N, C, H, W), float in [0, 1]."""
+
+    name: ClassVar[str] = "image"
+    shape_doc: ClassVar[str] = "(N, C, H, W)"
+    tensor_ndim: ClassVar[int | None] = 4
+    value_range: ClassVar[tuple[float, float] | None] = (0.0, 1.0)
+    spatial_dims: ClassVar[int] = 2
+    default_model: ClassVar[dict[str, Any] | None] = {"name": "small_cnn", "steps": 200}
+    feature_extractor: ClassVar[dict[str, Any] | None] = {"name": "random_conv"}
+    corruption_suite: ClassVar[str | None] = "image"
+    infer_from_ndim: ClassVar[bool] = True
+
+    array_ndims: ClassVar[tuple[int, ...]] = (3, 4)
+    array_doc: ClassVar[str] = "(N, C, H, W) or (N, H, W)"
+
+    def from_numpy(self, x: np.ndarray, *, scale: str | None, where: str) -> Any:
+        """Unsigned ints up to 16 bits are divided by their maximum with ``scale="auto"``;
+        (N, H, W) gains a channel axis; values must end in [0, 1]."""
+        if scale == "auto" and x.dtype.kind == "u" and x.dtype.itemsize <= 2:
+            x = x.astype(np.float32) / np.float32(np.iinfo(x.dtype).max)
+        if x.ndim == 3:
+            x = x[:, None]
+        if x.size and (x.min() < 0 or x.max() > 1):
+            hint = " (pass scale='auto' to divide uint8 by 255)" if x.dtype.kind in "ui" else ""
+            raise ValueError(
+                f"image values in {where} must be in [0, 1]; got min {float(x.min()):.4g}, "
+                f"max {float(x.max()):.4g}, dtype {x.dtype}{hint}"
+            )
+        return torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
+
+    def default_augmenter(self, sample_shape: Sequence[int] | None) -> list[dict[str, Any]]:
+        channels = self.check_sample_shape(sample_shape)[0]
+        if channels == 3:
+            return [
+                {"name": "flip", "horizontal": True, "p": 0.5},
+                dict(_AFFINE),
+                {"name": "color", "brightness": 0.2, "contrast": 0.2, "saturation": 0.2},
+                {"name": "gaussian_noise", "std": (0.0, 0.02)},
+            ]
+        return [dict(_AFFINE), {"name": "gaussian_noise", "std": (0.0, 0.03)}]
