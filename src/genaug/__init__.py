@@ -6,6 +6,10 @@ __version__ = "0.1.0"
 
 from genaug import registry
 from genaug.data.labeled import LabeledData
+from genaug.modalities import Modality, TensorModality, get_modality
 from genaug.rng import Seed, as_generator
 
-__all__ = ["LabeledData", "Seed", "__version__", "as_generator", "registry"]
+__all__ = [
+    "LabeledData", "Modality", "Seed", "TensorModality", "__version__", "as_generator",
+    "get_modality", "registry",
+]
