@@ -193,3 +193,20 @@ def test_toy_modality_runs_an_experiment(toy, tmp_path):
     assert '"toy_series"' in results_path.read_text()
     assert report_path.is_file() and report_path.stat().st_size > 1000
     assert isinstance(get_modality("toy_series"), Modality)
+
+
+def test_one_not_fitted_error_everywhere():
+    from sklearn.exceptions import NotFittedError
+
+    import genaug.quality.filters as filters
+    import genaug.synth as synth
+    import genaug.synth.tabular as tabular
+    import genaug.train as train
+
+    assert train.NotFittedError is synth.NotFittedError is tabular.NotFittedError is NotFittedError
+    assert filters.NotFittedError is NotFittedError
+    with pytest.raises(NotFittedError):
+        registry.create("synthesizer", "cvae").sample(1)
+    with pytest.raises(NotFittedError):
+        data = LabeledData(torch.rand(2, 1, 4, 4), [0, 1], ("a", "b"), "image")
+        registry.create("model", "logreg").predict_proba(data)

@@ -17,6 +17,7 @@ from typing import Any, ClassVar, Self
 
 import numpy as np
 from scipy.spatial.distance import cdist
+from sklearn.exceptions import NotFittedError  # the one NotFittedError, everywhere
 
 from genaug.data.labeled import LabeledData
 from genaug.quality import functional as Fq
@@ -35,10 +36,6 @@ __all__ = [
     "FilterSpec",
     "as_filter",
 ]
-
-
-class NotFittedError(ValueError, AttributeError):
-    """Raised when a filter is used before ``fit`` (like scikit-learn's ``NotFittedError``)."""
 
 
 class Filter:

@@ -7,6 +7,7 @@ from typing import Any, Protocol, Self, runtime_checkable
 
 import numpy as np
 import torch
+from sklearn.exceptions import NotFittedError  # the one NotFittedError, everywhere
 
 from genaug.data.labeled import LabeledData
 from genaug.modalities import get_modality
@@ -21,10 +22,6 @@ __all__ = [
     "check_fit_data",
     "sample_weights",
 ]
-
-
-class NotFittedError(ValueError, AttributeError):
-    """Raised when a classifier is used before ``fit`` (like scikit-learn's ``NotFittedError``)."""
 
 
 @runtime_checkable
