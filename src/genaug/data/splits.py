@@ -228,5 +228,9 @@ def _test_mask(
         if not mask.any():
             raise ValueError("test_index selects no sample; the test part must not be empty")
         return mask
+    if "split" in data.meta:  # a dataset that brings its own test file (genaug.data.file_datasets)
+        mask = np.asarray(data.meta["split"]).astype(str) == "test"
+        if mask.any():
+            return mask
     check_range("test_fraction", test_fraction, 0.0, 1.0, low_inclusive=False, high_inclusive=False)
     return None
