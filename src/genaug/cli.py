@@ -169,7 +169,8 @@ def datasets() -> None:
         table.add_column(col)
     for info in list_datasets():
         table.add_row(
-            info.name, info.modality, str(info.n_samples), str(tuple(info.sample_shape)),
+            info.name, info.modality, str(info.n_samples),
+            str(tuple(info.sample_shape)) if info.sample_shape else "-",
             str(info.n_classes), "yes" if info.available else f"no: {info.how_to_get}", info.source,
         )
     console.print(table)

@@ -31,8 +31,10 @@ from typing import Any
 
 import numpy as np
 
+from genaug import registry
 from genaug.data.datasets import describe_dataset
 from genaug.data.labeled import LabeledData
+from genaug.modalities.base import is_modality
 from genaug.registry import register
 
 __all__ = ["SPLIT_KEY", "load_csv", "load_image_folder", "load_jsonl", "load_npz", "load_parquet"]
@@ -75,7 +77,7 @@ def _with_test(
             f"but path has {list(train.class_names)}; they must match exactly (same classes, same "
             "order)"
             + ("; pass classes: [...] to fix the order and include classes absent from one file"
-               if train.modality == "tabular" else "")
+               if is_modality(train, "tabular") else "")
         )
     if test.modality != train.modality:
         raise ValueError(
@@ -320,10 +322,10 @@ def load_npz(
     from genaug.data.readers import read_npz
 
     file = _check_file("path", "npz", path)
-    if modality not in (None, "image", "signal", "audio", "tabular", "text"):
+    known = registry.available("modality")
+    if modality is not None and modality not in known:
         raise ValueError(
-            "dataset 'npz': modality must be one of 'image', 'signal', 'audio', 'tabular', 'text' "
-            f"(or left out); got {modality!r}"
+            f"dataset 'npz': modality must be one of {known} (or left out); got {modality!r}"
         )
 
     def read(p: Path, names: Sequence[str] | None) -> LabeledData:
