@@ -560,7 +560,7 @@ class SyntheticStore:
         for shard in self.iter_shards(verify=verify, allow_incomplete=allow_incomplete):
             n = len(shard)
             if isinstance(x, list):
-                x = modality.concat(x, shard.x)
+                x.extend(shard.x)  # in place: one pass over the shards, not a copy per shard
             else:
                 x[offset : offset + n] = shard.x
             ys.append(shard.y)
