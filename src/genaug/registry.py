@@ -1,7 +1,25 @@
 """Name -> class registry so that everything is reachable from YAML.
 
-Kinds: ``augmenter``, ``synthesizer``, ``filter``, ``metric``, ``strategy``, ``model``, ``dataset``,
-``modality`` (data kinds: :mod:`genaug.modalities`).
+One kind, one protocol:
+
+===============  ===========================================================================
+kind             what its entries do
+===============  ===========================================================================
+``augmenter``    batch augmenters: ``aug(x, generator=...)`` on a batch (:mod:`genaug.ops`)
+``label_mixer``  MixUp / CutMix: ``mixer(x, y_onehot, generator=...)`` mixes samples and labels
+``resampler``    tabular resamplers: ``resample(data, generator=...)`` adds rows (SMOTE family)
+``synthesizer``  generators: ``fit(labeled, unlabeled=...)`` then ``sample(n_per_class)``
+``filter``       quality filters: ``fit(real)`` then ``filt(synthetic)`` keeps good samples
+``metric``       quality metrics of synthetic against real data
+``strategy``     training plans an experiment compares: ``prepare(split) -> TrainingPlan``
+``fusion``       how real and synthetic samples are combined: ``mix(real, synthetic)``
+``model``        classifiers: ``fit(train, val)``, ``predict_proba(data)``
+``dataset``      built-in and file datasets: ``load(**options) -> LabeledData``
+``modality``     data kinds (:mod:`genaug.modalities`): checks, storage and per-stage defaults
+===============  ===========================================================================
+
+A name used under the wrong kind (``registry.get("augmenter", "mixup")``) raises an error that
+says which kind holds it and where it goes in a spec.
 
 Example:
     >>> from genaug import registry
@@ -17,11 +35,28 @@ from collections.abc import Callable
 from typing import Any, Literal, TypeVar
 
 Kind = Literal[
-    "augmenter", "synthesizer", "filter", "metric", "strategy", "model", "dataset", "modality"
+    "augmenter", "label_mixer", "resampler", "synthesizer", "filter", "metric", "strategy",
+    "fusion", "model", "dataset", "modality",
 ]
 KINDS: tuple[str, ...] = (
-    "augmenter", "synthesizer", "filter", "metric", "strategy", "model", "dataset", "modality"
+    "augmenter", "label_mixer", "resampler", "synthesizer", "filter", "metric", "strategy",
+    "fusion", "model", "dataset", "modality",
 )
+
+# Where an entry of each kind goes in a YAML spec (for "wrong place" errors).
+WHERE: dict[str, str] = {
+    "augmenter": "an `augment:` option, e.g. {name: classical, augment: {name: flip}}",
+    "label_mixer": "a strategy's `mixer:` option, e.g. {name: classical, mixer: {name: mixup}}",
+    "resampler": "the `resample` strategy's `resampler:` option, e.g. {name: resample, resampler: smote}",
+    "synthesizer": "a generative strategy's `synthesizer:` option",
+    "filter": "a generative strategy's `filter:` option",
+    "metric": "the quality metrics (genaug.quality.evaluate)",
+    "strategy": "the spec's `strategies:` list",
+    "fusion": "a generative strategy's `mix:` option, e.g. {name: generative, mix: {name: mix_ratio}}",
+    "model": "the spec's `model:` or `baselines:`",
+    "dataset": "the spec's `dataset:`",
+    "modality": "a dataset's `modality:` option",
+}
 
 # Modules whose import registers entries. Each package's __init__ imports its members.
 _PROVIDERS: tuple[str, ...] = (
@@ -84,9 +119,27 @@ def get(kind: Kind, name: str) -> Callable[..., Any]:
     try:
         return _REGISTRY[kind][name]
     except KeyError:
+        pass
+    available_here = ", ".join(sorted(_REGISTRY[kind]))
+    elsewhere = [k for k in KINDS if k != kind and name in _REGISTRY[k]]
+    if elsewhere:
+        other = elsewhere[0]
         raise ValueError(
-            f"unknown {kind} {name!r}; available: {', '.join(sorted(_REGISTRY[kind]))}"
-        ) from None
+            f"{name!r} is not a {kind}: it is registered as a {other} (registry kind {other!r}); "
+            f"use it in {WHERE[other]}. Available {kind}s: {available_here}"
+        )
+    raise ValueError(f"unknown {kind} {name!r}; available: {available_here}")
+
+
+def kind_of(name: str) -> list[str]:
+    """The kinds under which ``name`` is registered (usually one; ``[]`` if none).
+
+    Example:
+        >>> kind_of("mixup")
+        ['label_mixer']
+    """
+    _ensure_loaded()
+    return [k for k in KINDS if name in _REGISTRY[k]]
 
 
 def create(kind: Kind, name: str, /, **config: Any) -> Any:

@@ -46,13 +46,21 @@ BAD_ARGS: dict[str, tuple[dict, str]] = {
 
 
 
-def _is_batch_augmenter(name: str) -> bool:
-    cls = registry.get("augmenter", name)
-    return isinstance(cls, type) and issubclass(cls, Augmenter | LabelMixer)
+def _kind(name: str) -> str:
+    return "label_mixer" if name in registry.available("label_mixer") else "augmenter"
 
 
-# Tabular resamplers (``fit_resample``) follow another protocol and have their own suite.
-NAMES = [name for name in registry.available("augmenter") if _is_batch_augmenter(name)]
+# Batch augmenters and label mixers; tabular resamplers (kind ``resampler``, ``fit_resample``)
+# follow another protocol and have their own suite (tests/tabular/test_resamplers.py).
+NAMES = registry.available("augmenter") + registry.available("label_mixer")
+
+
+@pytest.mark.parametrize("kind", ["augmenter", "label_mixer"])
+def test_every_entry_of_the_kind_has_the_kind_protocol(kind):
+    base = Augmenter if kind == "augmenter" else LabelMixer
+    for name in registry.available(kind):
+        cls = registry.get(kind, name)
+        assert isinstance(cls, type) and issubclass(cls, base), (kind, name)
 
 
 @pytest.fixture(autouse=True)
@@ -65,7 +73,7 @@ def _single_thread():
 
 
 def make(name: str, **overrides) -> object:
-    return registry.create("augmenter", name, **{**ARGS.get(name, {}), **overrides})
+    return registry.create(_kind(name), name, **{**ARGS.get(name, {}), **overrides})
 
 
 def kind_of(name: str) -> str:
@@ -222,7 +230,7 @@ def test_config_round_trip_gives_same_output(name: str) -> None:
 @pytest.mark.parametrize("name", NAMES)
 def test_registered_class_is_documented(name: str) -> None:
     kind_of(name)
-    cls = registry.get("augmenter", name)
+    cls = registry.get(_kind(name), name)
     assert cls.registry_name == name
     doc = cls.__doc__ or ""
     for section in ("Args:", "Shape:", "Example:"):
@@ -232,5 +240,5 @@ def test_registered_class_is_documented(name: str) -> None:
 def test_registry_create_passes_an_option_called_kind_through():
     from genaug import registry
 
-    resampler = registry.create("augmenter", "borderline_smote", kind="borderline-2")
+    resampler = registry.create("resampler", "borderline_smote", kind="borderline-2")
     assert resampler.kind == "borderline-2"

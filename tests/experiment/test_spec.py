@@ -69,8 +69,20 @@ def test_yaml_errors(tmp_path):
 
 
 def test_fusion_strategy_is_not_an_experiment_strategy():
-    with pytest.raises(SpecError, match=r"'mix_concat' is a fusion strategy.*mix:.*classical"):
+    with pytest.raises(SpecError, match=r"'mix_concat' is not a strategy: .* a fusion.*mix:"):
         ExperimentSpec.from_dict({**BASE, "strategies": [{"name": "mix_concat"}]})
+
+
+@pytest.mark.parametrize(("where", "name", "moved"), [
+    ({"name": "classical", "augment": {"name": "mixup"}}, "mixup", "label_mixer"),
+    ({"name": "classical", "mixer": {"name": "flip"}}, "flip", "augmenter"),
+    ({"name": "classical", "augment": {"name": "smote"}}, "smote", "resampler"),
+    ({"name": "resample", "resampler": "flip"}, "flip", "augmenter"),
+    ({"name": "generative", "synthesizer": "cvae", "mix": {"name": "classical"}}, "classical", "strategy"),
+])
+def test_a_name_in_the_wrong_place_says_where_it_moved(where, name, moved):
+    with pytest.raises(SpecError, match=rf"'{name}' is not a .*registered as a {moved}"):
+        ExperimentSpec.from_dict({**BASE, "strategies": [where]})
 
 
 def _sweep_spec(strategy):

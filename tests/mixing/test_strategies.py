@@ -230,17 +230,19 @@ def test_configs_are_keyword_only_and_stored_unchanged():
     assert "synthetic_weight=0.5" in repr(MixWeighted(synthetic_weight=0.5))
 
 
-def test_registered_under_strategy_with_mix_prefix():
-    names = registry.available("strategy")
+def test_registered_under_fusion_with_mix_prefix():
+    names = registry.available("fusion")
     for name in ("mix_concat", "mix_ratio", "mix_topup", "mix_weighted", "mix_curriculum"):
         assert name in names
-    strat = registry.create("strategy", "mix_ratio", synthetic_fraction=0.5)
+        assert name not in registry.available("strategy")
+    strat = registry.create("fusion", "mix_ratio", synthetic_fraction=0.5)
     assert isinstance(strat, MixRatio)
 
 
-def test_prepare_explains_that_fusion_needs_synthetic_data():
-    with pytest.raises(TypeError, match="fusion strategy"):
-        MixConcat().prepare(object())
+def test_fusion_has_no_training_plan_method_and_the_old_kind_says_where_it_moved():
+    assert not hasattr(MixConcat(), "prepare")
+    with pytest.raises(ValueError, match="registered as a fusion.*mix:"):
+        registry.get("strategy", "mix_concat")
 
 
 def test_no_global_rng_is_touched():

@@ -16,11 +16,11 @@ from genaug.ops.tabular import TabularResampler
 
 
 def _is_resampler(name: str) -> bool:
-    cls = registry.get("augmenter", name)
+    cls = registry.get("resampler", name)
     return isinstance(cls, type) and issubclass(cls, TabularResampler)
 
 
-NAMES = sorted(n for n in registry.available("augmenter") if _is_resampler(n))
+NAMES = sorted(n for n in registry.available("resampler") if _is_resampler(n))
 NUMERIC_ONLY = {"smote", "borderline_smote", "adasyn"}
 BAD_ARGS = {
     "smote": ({"k_neighbors": 0}, "k_neighbors"),
@@ -54,7 +54,7 @@ def _data(name: str, mixed: LabeledData) -> LabeledData:
 @pytest.mark.parametrize("name", NAMES)
 def test_minority_grows_as_asked(name: str, mixed: LabeledData) -> None:
     data = _data(name, mixed)
-    out = registry.create("augmenter", name, random_state=0).fit_resample(data.x, data.y)
+    out = registry.create("resampler", name, random_state=0).fit_resample(data.x, data.y)
     x_res, y_res = out
     assert isinstance(x_res, pd.DataFrame) and len(x_res) == len(y_res)
     pd.testing.assert_frame_equal(x_res.iloc[: len(data)], data.x.reset_index(drop=True), check_exact=True)
@@ -64,16 +64,16 @@ def test_minority_grows_as_asked(name: str, mixed: LabeledData) -> None:
         assert 80 <= counts[1] <= 100
     else:
         assert counts[1] == 90
-        half = registry.create("augmenter", name, sampling_strategy=0.5, random_state=0)
+        half = registry.create("resampler", name, sampling_strategy=0.5, random_state=0)
         assert np.bincount(half.fit_resample(data.x, data.y)[1]).tolist() == [90, 45]
-        fixed = registry.create("augmenter", name, sampling_strategy={1: 30}, random_state=0)
+        fixed = registry.create("resampler", name, sampling_strategy={1: 30}, random_state=0)
         assert np.bincount(fixed.fit_resample(data.x, data.y)[1]).tolist() == [90, 30]
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_types_ranges_and_categories(name: str, mixed: LabeledData) -> None:
     data = _data(name, mixed)
-    out = registry.create("augmenter", name).resample(data, generator=3)
+    out = registry.create("resampler", name).resample(data, generator=3)
     assert out.x.dtypes.to_dict() == data.x.dtypes.to_dict()
     new = out.x.iloc[len(data):]
     assert len(new) > 0 and (out.y[len(data):] == 1).all()
@@ -91,13 +91,13 @@ def test_types_ranges_and_categories(name: str, mixed: LabeledData) -> None:
 @pytest.mark.parametrize("name", NAMES)
 def test_same_seed_same_rows(name: str, mixed: LabeledData) -> None:
     data = _data(name, mixed)
-    a = registry.create("augmenter", name).resample(data, generator=7)
-    b = registry.create("augmenter", name).resample(data, generator=7)
-    c = registry.create("augmenter", name).resample(data, generator=8)
+    a = registry.create("resampler", name).resample(data, generator=7)
+    b = registry.create("resampler", name).resample(data, generator=7)
+    c = registry.create("resampler", name).resample(data, generator=8)
     pd.testing.assert_frame_equal(a.x, b.x)
     assert not a.x.equals(c.x)
-    r1 = registry.create("augmenter", name, random_state=1).fit_resample(data.x, data.y)
-    r2 = registry.create("augmenter", name, random_state=1).fit_resample(data.x, data.y)
+    r1 = registry.create("resampler", name, random_state=1).fit_resample(data.x, data.y)
+    r2 = registry.create("resampler", name, random_state=1).fit_resample(data.x, data.y)
     pd.testing.assert_frame_equal(r1[0], r2[0])
 
 
@@ -118,10 +118,10 @@ def test_in_imblearn_pipeline(name: str, mixed: LabeledData) -> None:
             (OneHotEncoder(handle_unknown="ignore"), ["channel", "country", "flag"]),
             (StandardScaler(), ["amount", "count"]),
         )
-        pipe = Pipeline([("res", registry.create("augmenter", name, random_state=0)), ("enc", enc),
+        pipe = Pipeline([("res", registry.create("resampler", name, random_state=0)), ("enc", enc),
                          ("clf", LogisticRegression(max_iter=500))])  # fmt: skip
     else:
-        pipe = Pipeline([("res", registry.create("augmenter", name, random_state=0)),
+        pipe = Pipeline([("res", registry.create("resampler", name, random_state=0)),
                          ("clf", LogisticRegression(max_iter=500))])  # fmt: skip
     pipe.fit(x, data.y)
     assert pipe.predict_proba(x).shape == (len(x), 2)
@@ -136,9 +136,9 @@ def test_array_in_array_out(name: str) -> None:
     y = (np.arange(50) < 10).astype(int)
     if name == "smote_nc":
         with pytest.raises(TypeError, match="categorical"):
-            registry.create("augmenter", name).fit_resample(x, y)
+            registry.create("resampler", name).fit_resample(x, y)
         return
-    x_res, y_res = registry.create("augmenter", name, random_state=0).fit_resample(x, y)
+    x_res, y_res = registry.create("resampler", name, random_state=0).fit_resample(x, y)
     assert isinstance(x_res, np.ndarray) and x_res.shape[1] == 3 and len(x_res) == len(y_res) > 50
     np.testing.assert_array_equal(x_res[:50], x)
 
@@ -147,23 +147,23 @@ def test_array_in_array_out(name: str) -> None:
 def test_bad_args_name_the_argument(name: str, mixed: LabeledData) -> None:
     kwargs, arg = BAD_ARGS[name]
     with pytest.raises(ValueError, match=arg):
-        registry.get("augmenter", name)(**kwargs)  # create() has its own `kind` argument
+        registry.get("resampler", name)(**kwargs)  # create() has its own `kind` argument
     data = _data(name, mixed)
     with pytest.raises(ValueError, match="sampling_strategy"):
-        registry.create("augmenter", name, sampling_strategy=2.0).fit_resample(data.x, data.y)
+        registry.create("resampler", name, sampling_strategy=2.0).fit_resample(data.x, data.y)
     with pytest.raises(ValueError, match="at least two classes"):
-        registry.create("augmenter", name).fit_resample(data.x, np.zeros(len(data), dtype=int))
+        registry.create("resampler", name).fit_resample(data.x, np.zeros(len(data), dtype=int))
     with pytest.raises(ValueError, match="one label per row"):
-        registry.create("augmenter", name).fit_resample(data.x, data.y[:-1])
+        registry.create("resampler", name).fit_resample(data.x, data.y[:-1])
 
 
 @pytest.mark.parametrize("name", sorted(NUMERIC_ONLY))
 def test_numeric_samplers_refuse_categoricals(name: str, mixed: LabeledData) -> None:
     with pytest.raises(TypeError, match="smote_nc"):
-        registry.create("augmenter", name).fit_resample(mixed.x, mixed.y)
+        registry.create("resampler", name).fit_resample(mixed.x, mixed.y)
 
 
 @pytest.mark.parametrize("name", ["smote_nc", "tabular_noise"])
 def test_large_generator_seed(name: str, mixed: LabeledData) -> None:
-    out = registry.create("augmenter", name).resample(mixed, generator=2**62 + 12345)
+    out = registry.create("resampler", name).resample(mixed, generator=2**62 + 12345)
     assert len(out) == 180

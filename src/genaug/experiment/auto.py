@@ -483,7 +483,7 @@ class _Search:
         if syn.scores is not None and config["threshold"] is not None:
             keep = keep[syn.scores[keep] >= config["threshold"]]
         synthetic = syn.data.subset(keep)
-        mixer = registry.create("strategy", "mix_weighted", synthetic_weight=config["weight"])
+        mixer = registry.create("fusion", "mix_weighted", synthetic_weight=config["weight"])
         train = mixer.mix(self.labeled, synthetic, generator=derive_seed(self.base, "mix"))
         augmenter = label_mixer = None
         if config["classical"] and self._classical is not None:

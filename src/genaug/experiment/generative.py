@@ -45,7 +45,7 @@ class GenerativeAugmentation(Strategy):
         n_per_class: synthetic samples drawn per class before filtering.
         use_pool: fit on the unlabeled pool too (labels hidden) when the split has one.
         filter: an optional filter config or list of them (``registry.available("filter")``).
-        mix: the fusion strategy config (default ``{name: mix_concat}``).
+        mix: the fusion config (registry kind ``fusion``; default ``{name: mix_concat}``).
         augment: on-the-fly classical augmenter config; ``None`` means none for ``generative``
             and the modality default for ``generative+classical``.
     """
@@ -67,7 +67,7 @@ class GenerativeAugmentation(Strategy):
         registry.get("synthesizer", name)
         for f in self._filter_configs():
             registry.get("filter", _named(f, "filter")[0])
-        registry.get("strategy", _named(mix or "mix_concat", "mix")[0])
+        registry.get("fusion", _named(mix or "mix_concat", "mix")[0])
 
     def _filter_configs(self) -> list[Any]:
         if self.filter is None:
@@ -91,7 +91,7 @@ class GenerativeAugmentation(Strategy):
             synthetic = registry.create("filter", fname, **fopts).fit(labeled)(synthetic)
         t3 = time.perf_counter()
         mname, mopts = _named(self.mix_config or "mix_concat", "mix")
-        fusion = registry.create("strategy", mname, **mopts)
+        fusion = registry.create("fusion", mname, **mopts)
         train = fusion.mix(labeled, synthetic, generator=derive_seed(base, "mix"))
         # A curriculum fusion (mix_curriculum) also decides each training batch.
         batch_sampler = (fusion.sampler(train, generator=derive_seed(base, "batches"))

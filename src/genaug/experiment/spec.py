@@ -209,7 +209,6 @@ class ExperimentSpec(_Strict):
         if dupes:
             raise ValueError(f"strategy labels must be unique; repeated: {dupes} (set `label:`)")
         for s in self.strategies:
-            _check_experiment_strategy(s.name)
             _check_component("strategy", s.name, s.options, "strategies", build=True)
         return self
 
@@ -298,20 +297,6 @@ def _check_component(kind: str, name: str, options: dict[str, Any], where: str,
             factory(**options)
         except (ValueError, TypeError) as exc:
             raise ValueError(f"{where}: {kind} {name!r}: {exc}") from None
-
-
-def _check_experiment_strategy(name: str) -> None:
-    from genaug.experiment.strategies import Strategy
-
-    factory = registry.get("strategy", name)
-    if not (isinstance(factory, type) and issubclass(factory, Strategy)):
-        usable = [n for n in registry.available("strategy")
-                  if isinstance(registry.get("strategy", n), type)
-                  and issubclass(registry.get("strategy", n), Strategy)]
-        raise ValueError(
-            f"strategies: {name!r} is a fusion strategy; use it as `mix: {{name: {name}}}` inside a "
-            f"generative strategy. Experiment strategies: {usable}"
-        )
 
 
 def _keyword_names(factory: Any) -> set[str] | None:

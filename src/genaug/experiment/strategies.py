@@ -1,8 +1,10 @@
 """Augmentation strategies an experiment compares: what the classifier trains on, and how.
 
 A strategy turns a low-data split into a :class:`TrainingPlan` (training data, on-the-fly
-augmenter, optional label mixer). Strategies are registered under kind ``"strategy"`` and are
-named in YAML, e.g. ``{name: classical, augment: {name: affine, degrees: 10}}``.
+augmenter, optional label mixer). Strategies are registered under kind ``"strategy"`` (one
+protocol: ``prepare(split) -> TrainingPlan``; fusion of real and synthetic data is kind
+``"fusion"``, see :mod:`genaug.mixing`) and are named in YAML, e.g.
+``{name: classical, augment: {name: affine, degrees: 10}}``.
 """
 
 from __future__ import annotations
@@ -43,10 +45,6 @@ class Strategy(ABC):
     def prepare(self, split: Any, *, generator: Seed = None) -> TrainingPlan:
         """Build the plan from ``split`` (a :class:`genaug.data.Split`); never touch ``split.test``."""
 
-    def mix(self, real: LabeledData, synthetic: LabeledData | None, *, generator: Seed = None) -> LabeledData:
-        """Fuse real and synthetic data; strategies without synthetic data return ``real``."""
-        return real if synthetic is None or len(synthetic) == 0 else real.concat(synthetic)
-
     def get_config(self) -> dict[str, Any]:
         """Constructor arguments (stored unchanged under their own names)."""
         return dict(vars(self))
@@ -83,10 +81,10 @@ class ClassicalAugmentation(Strategy):
 
         augmenter = None
         if self.augment is not None:
-            augmenter = ops.build(self.augment)
+            augmenter = ops.build_augmenter(self.augment)
         elif not dry:
             augmenter = ops.default_augmenter(modality, sample_shape)
-        mixer = ops.build(self.mixer) if self.mixer is not None else None
+        mixer = ops.build_mixer(self.mixer) if self.mixer is not None else None
         return augmenter, mixer
 
     def prepare(self, split: Any, *, generator: Seed = None) -> TrainingPlan:

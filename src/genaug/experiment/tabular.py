@@ -110,7 +110,7 @@ class Resample(Strategy):
     """Add rows from a tabular resampler (the SMOTE family, noise, mixup) to the labeled rows.
 
     Args:
-        resampler: a resampler name or ``{name: ..., **options}`` (registry kind ``augmenter``).
+        resampler: a resampler name or ``{name: ..., **options}`` (registry kind ``resampler``).
         sampling_strategy: ``"auto"`` (balance) or a float ratio minority/majority in (0, 1];
             overrides the resampler's own setting.
         switch_to_nc: with categorical/boolean columns, use ``smote_nc`` instead of a
@@ -128,7 +128,7 @@ class Resample(Strategy):
         name, options = _named(resampler, "resampler")
         from genaug.ops.tabular import TabularResampler
 
-        cls = registry.get("augmenter", name)
+        cls = registry.get("resampler", name)
         if not (isinstance(cls, type) and issubclass(cls, TabularResampler)):
             raise ValueError(f"resampler must name a tabular resampler; got {name!r}")
         _check_ratio(sampling_strategy)
@@ -156,7 +156,7 @@ class Resample(Strategy):
         if not goal:
             train = labeled
         else:
-            res = registry.get("augmenter", name)(**options, sampling_strategy=goal)
+            res = registry.get("resampler", name)(**options, sampling_strategy=goal)
             train = res.resample(labeled, generator=derive_seed(draw_seed(generator), "resample"))
         info: dict[str, Any] = {"resampler": name, "n_added": len(train) - len(labeled),
                                 "seconds_resample": time.perf_counter() - t0}  # fmt: skip

@@ -1,6 +1,6 @@
 """Fusion of real and synthetic data for training: strategies, a mixed batch sampler, a Dataset.
 
-Registered strategies (kind ``"strategy"``): ``mix_concat``, ``mix_ratio``, ``mix_topup``,
+Registered fusion strategies (kind ``"fusion"``): ``mix_concat``, ``mix_ratio``, ``mix_topup``,
 ``mix_weighted``, ``mix_curriculum``. See :mod:`genaug.mixing.strategies`.
 """
 

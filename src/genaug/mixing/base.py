@@ -31,7 +31,7 @@ SYNTHETIC = "synthetic"
 
 
 class MixingStrategy(ABC):
-    """Base class of the fusion strategies (the DESIGN ``Strategy`` protocol).
+    """Base class of the fusion strategies (registry kind ``"fusion"``: ``mix(real, synthetic)``).
 
     Subclasses store every keyword-only constructor argument unchanged under its own name and
     implement :meth:`_mix`; :meth:`mix` checks the inputs and handles empty synthetic data.
@@ -63,19 +63,6 @@ class MixingStrategy(ABC):
 
     def _mix_real_only(self, real: LabeledData) -> LabeledData:
         return real
-
-    def prepare(self, split: Any, *, generator: Seed = None) -> Any:
-        """Fusion strategies cannot build a training plan from a split alone; always raises.
-
-        Raises:
-            TypeError: always -- a fusion strategy needs synthetic data, given to :meth:`mix`.
-        """
-        name = getattr(type(self), "registry_name", type(self).__name__)
-        raise TypeError(
-            f"{name!r} is a fusion strategy: it fuses real and synthetic data passed to "
-            ".mix(real, synthetic) and cannot prepare a training plan from a split by itself; "
-            "use it inside a strategy that generates synthetic data"
-        )
 
     def get_config(self) -> dict[str, Any]:
         """Constructor arguments (stored unchanged under their own names)."""

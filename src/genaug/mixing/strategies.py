@@ -1,7 +1,7 @@
 """Fusion strategies: how real and synthetic samples are combined into the training set.
 
-Registered under kind ``"strategy"`` with a ``mix_`` prefix (the experiment-level strategies own
-the plain names):
+Registered under kind ``"fusion"`` (used as a generative strategy's ``mix:`` option), with a
+``mix_`` prefix:
 
 ==================  ==========================================================================
 name                what ``mix(real, synthetic)`` returns
@@ -26,7 +26,7 @@ Example:
     >>> from genaug.data import LabeledData
     >>> real = LabeledData(torch.rand(6, 1, 8, 8), [0, 0, 0, 0, 1, 1], ("a", "b"), "image")
     >>> fake = LabeledData(torch.rand(4, 1, 8, 8), [0, 1, 1, 1], ("a", "b"), "image")
-    >>> mixed = registry.create("strategy", "mix_topup").mix(real, fake, generator=0)
+    >>> mixed = registry.create("fusion", "mix_topup").mix(real, fake, generator=0)
     >>> mixed.class_counts().tolist()
     [4, 4]
 """
@@ -51,7 +51,7 @@ def _check_bool(name: str, value: object) -> bool:
     return value
 
 
-@register("strategy", "mix_concat")
+@register("fusion", "mix_concat")
 class MixConcat(MixingStrategy):
     """Train on the union of real and all synthetic samples (every weight 1).
 
@@ -68,7 +68,7 @@ class MixConcat(MixingStrategy):
         return fuse(real, synthetic)
 
 
-@register("strategy", "mix_ratio")
+@register("fusion", "mix_ratio")
 class MixRatio(MixingStrategy):
     """Add synthetic samples so that they make a target fraction of the training set.
 
@@ -126,7 +126,7 @@ class MixRatio(MixingStrategy):
         return fuse(real, synthetic.subset(index))
 
 
-@register("strategy", "mix_topup")
+@register("fusion", "mix_topup")
 class MixTopUp(MixingStrategy):
     """Add synthetic samples only to classes below a target count, so classes end up balanced.
 
@@ -169,7 +169,7 @@ class MixTopUp(MixingStrategy):
         return fuse(real, synthetic.subset(np.concatenate(parts)))
 
 
-@register("strategy", "mix_weighted")
+@register("fusion", "mix_weighted")
 class MixWeighted(MixingStrategy):
     """Real + all synthetic samples; synthetic ones get loss weight ``synthetic_weight``.
 
@@ -198,7 +198,7 @@ class MixWeighted(MixingStrategy):
         return fuse(real, synthetic.with_meta(weight=weight))
 
 
-@register("strategy", "mix_curriculum")
+@register("fusion", "mix_curriculum")
 class MixCurriculum(MixingStrategy):
     """Real + all synthetic samples, with a batch curriculum from :meth:`sampler`.
 

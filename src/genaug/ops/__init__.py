@@ -16,7 +16,7 @@ Example:
 """
 
 from genaug.ops.base import Augmenter, Params
-from genaug.ops.builder import accepted_options, build, to_config
+from genaug.ops.builder import accepted_options, build, build_augmenter, build_mixer, to_config
 from genaug.ops.compose import OneOf, RandomApply, Sequential
 from genaug.ops.defaults import default_augmenter, default_config
 from genaug.ops.geometric import Affine, Flip, RandomResizedCrop
@@ -65,6 +65,8 @@ __all__ = [
     "TrivialAugment",
     "accepted_options",
     "build",
+    "build_augmenter",
+    "build_mixer",
     "default_augmenter",
     "default_config",
     "one_hot",

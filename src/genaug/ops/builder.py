@@ -62,10 +62,29 @@ def build(config: AugmenterConfig) -> Augmenter | LabelMixer:
         >>> build({"name": "affine", "degrees": 10}).degrees
         10
     """
+    return _build(config, ("augmenter", "label_mixer"))
+
+
+def build_augmenter(config: AugmenterConfig) -> Augmenter:
+    """Like :func:`build`, but only batch augmenters (registry kind ``"augmenter"``).
+
+    A label mixer's name raises an error that says it belongs under ``mixer:``.
+
+    Example:
+        >>> type(build_augmenter("flip")).__name__
+        'Flip'
+    """
+    out = _build(config, ("augmenter",))
+    if isinstance(out, LabelMixer):
+        raise TypeError(f"{type(out).__name__} is a label mixer; pass it as a strategy's `mixer:`")
+    return out
+
+
+def _build(config: AugmenterConfig, kinds: tuple[str, ...]) -> Augmenter | LabelMixer:
     if isinstance(config, Augmenter | LabelMixer):
         return config
     if isinstance(config, str):
-        return _create(config, {})
+        return _create(config, {}, kinds)
     if isinstance(config, Mapping):
         options = dict(config)
         if "name" not in options:
@@ -76,7 +95,7 @@ def build(config: AugmenterConfig) -> Augmenter | LabelMixer:
         name = options.pop("name")
         if not isinstance(name, str):
             raise TypeError(f"augmenter config 'name' must be a str; got {name!r}")
-        return _create(name, options)
+        return _create(name, options, kinds)
     if isinstance(config, Sequence):
         from genaug.ops.compose import Sequential
 
@@ -87,13 +106,44 @@ def build(config: AugmenterConfig) -> Augmenter | LabelMixer:
     )
 
 
-def _create(name: str, options: dict[str, Any]) -> Augmenter | LabelMixer:
-    cls = registry.get("augmenter", name)
+def build_mixer(config: Mapping[str, Any] | str | LabelMixer) -> LabelMixer:
+    """Build a label mixer (registry kind ``"label_mixer"``: ``mixup``, ``cutmix``) from a config.
+
+    Raises:
+        ValueError: the name is not a label mixer (a batch augmenter's name says where it goes).
+
+    Example:
+        >>> build_mixer({"name": "mixup", "alpha": 0.2}).alpha
+        0.2
+    """
+    if isinstance(config, LabelMixer):
+        return config
+    if isinstance(config, Mapping):
+        options = dict(config)
+        name = options.pop("name", None)
+        if not isinstance(name, str):
+            raise ValueError(
+                f"mixer config must have a str 'name' key; got {config!r}; "
+                f"available label mixers: {', '.join(registry.available('label_mixer'))}"
+            )
+    elif isinstance(config, str):
+        name, options = config, {}
+    else:
+        raise TypeError(f"mixer config must be a name or a dict with 'name'; got {type(config).__name__}")
+    return _create(name, options, ("label_mixer",))
+
+
+def _create(name: str, options: dict[str, Any],
+            kinds: tuple[str, ...] = ("augmenter", "label_mixer")) -> Augmenter | LabelMixer:
+    # Batch augmenters and label mixers have disjoint names, so ``build`` takes either.
+    have = registry.kind_of(name)
+    kind = next((k for k in kinds if k in have), kinds[0])
+    cls = registry.get(kind, name)  # type: ignore[arg-type]
     accepted = accepted_options(cls)
     unknown = sorted(set(options) - set(accepted))
     if unknown:
         raise ValueError(
-            f"unknown option(s) {', '.join(map(repr, unknown))} for augmenter {name!r}; "
+            f"unknown option(s) {', '.join(map(repr, unknown))} for {kind} {name!r}; "
             f"accepted: {', '.join(accepted)}"
         )
     return cls(**options)
@@ -111,7 +161,8 @@ def to_config(augmenter: Augmenter | LabelMixer) -> dict[str, Any]:
         {'name': 'flip', 'horizontal': True, 'vertical': False, 'p': 0.3}
     """
     name = getattr(type(augmenter), "registry_name", None)
-    if name is None or registry.get("augmenter", name) is not type(augmenter):
+    kind = "label_mixer" if isinstance(augmenter, LabelMixer) else "augmenter"
+    if name is None or kind not in registry.kind_of(name) or registry.get(kind, name) is not type(augmenter):
         raise ValueError(f"{type(augmenter).__name__} is not a registered augmenter; cannot write its config")
     config: dict[str, Any] = {"name": name}
     for key, value in augmenter.get_config().items():

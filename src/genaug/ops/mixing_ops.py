@@ -144,7 +144,7 @@ class LabelMixer(ABC):
         return f"{type(self).__name__}({args})"
 
 
-@register("augmenter", "mixup")
+@register("label_mixer", "mixup")
 class MixUp(LabelMixer):
     """MixUp (Zhang et al. 2018): convex blends of sample pairs and of their labels.
 
@@ -175,7 +175,7 @@ class MixUp(LabelMixer):
         return x_out, self._mix_labels(y_soft, params["index"], params["lam"])
 
 
-@register("augmenter", "cutmix")
+@register("label_mixer", "cutmix")
 class CutMix(LabelMixer):
     """CutMix (Yun et al. 2019): paste a random box from a partner image; labels by area.
 

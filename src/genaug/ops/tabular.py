@@ -9,8 +9,8 @@ Each resampler is both
   by the new rows, with ``meta["source"]`` = ``"real"``/``"synthetic"`` (randomness from
   ``generator``).
 
-They are resamplers, not batch augmenters, so they live under registry kind ``"augmenter"`` with
-the names ``smote``, ``borderline_smote``, ``adasyn``, ``smote_nc`` (imbalanced-learn's
+They are resamplers, not batch augmenters, so they live under their own registry kind
+``"resampler"`` with the names ``smote``, ``borderline_smote``, ``adasyn``, ``smote_nc`` (imbalanced-learn's
 implementations), ``tabular_noise`` (Gaussian noise in standardized space) and
 ``tabular_mixup`` (within-class mixup). ``sampling_strategy`` follows imbalanced-learn
 (``"auto"``, ``"minority"``, ``"not majority"``, a float ratio for binary problems, or a dict
@@ -235,7 +235,7 @@ class _Imblearn(TabularResampler):
         return new.reset_index(drop=True), np.asarray(y_res)[n:]
 
 
-@register("augmenter", "smote")
+@register("resampler", "smote")
 class SMOTE(_Imblearn):
     """SMOTE (imbalanced-learn): interpolate between a minority row and a same-class neighbour.
 
@@ -262,7 +262,7 @@ class SMOTE(_Imblearn):
         )
 
 
-@register("augmenter", "borderline_smote")
+@register("resampler", "borderline_smote")
 class BorderlineSMOTE(_Imblearn):
     """Borderline-SMOTE (imbalanced-learn): SMOTE only from minority rows near the border.
 
@@ -305,7 +305,7 @@ class BorderlineSMOTE(_Imblearn):
         )
 
 
-@register("augmenter", "adasyn")
+@register("resampler", "adasyn")
 class ADASYN(_Imblearn):
     """ADASYN (imbalanced-learn): more synthetic rows where the minority is harder to learn.
 
@@ -330,7 +330,7 @@ class ADASYN(_Imblearn):
         return _A(sampling_strategy=self.sampling_strategy, n_neighbors=self.n_neighbors, random_state=seed)
 
 
-@register("augmenter", "smote_nc")
+@register("resampler", "smote_nc")
 class SMOTENC(_Imblearn):
     """SMOTE-NC (imbalanced-learn) for mixed numeric + categorical tables.
 
@@ -379,7 +379,7 @@ def _pick_rows(
     return np.concatenate(idx), np.concatenate(labels)
 
 
-@register("augmenter", "tabular_noise")
+@register("resampler", "tabular_noise")
 class TabularNoise(TabularResampler):
     """Oversample by copying random rows of a class and adding Gaussian noise to numeric columns.
 
@@ -413,7 +413,7 @@ class TabularNoise(TabularResampler):
         return new, labels
 
 
-@register("augmenter", "tabular_mixup")
+@register("resampler", "tabular_mixup")
 class TabularMixup(TabularResampler):
     """Oversample with within-class mixup: ``lam * a + (1 - lam) * b`` for two rows of a class.
 
