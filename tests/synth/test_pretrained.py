@@ -64,7 +64,22 @@ def test_text2img_with_class_labels(conditional_dir, tiny_images, tmp_path) -> N
     assert torch.equal(a.x, b.x)
     assert (a.meta["source_index"] == -1).all()
     synth.save(tmp_path / "m")
-    assert torch.equal(Synthesizer.load(tmp_path / "m").sample({1: 2, 2: 3}, generator=5).x, a.x)
+    loaded = Synthesizer.load(tmp_path / "m", model_dir=conditional_dir)
+    assert torch.equal(loaded.sample({1: 2, 2: 3}, generator=5).x, a.x)
+
+
+def test_saved_model_dir_is_not_trusted(conditional_dir, tiny_images, tmp_path) -> None:
+    """The pipeline folder comes from the caller at load time, never from config.json alone."""
+    from genaug.serialization import ModelFileError
+    from genaug.synth import load_synthesizer
+
+    PretrainedDiffusion(model_dir=conditional_dir, num_inference_steps=2).fit(tiny_images, generator=0).save(
+        tmp_path / "m"
+    )
+    for load in (PretrainedDiffusion.load, Synthesizer.load, load_synthesizer):
+        with pytest.raises(ModelFileError, match=r"config\.json.*model_dir is not taken from a saved file"):
+            load(tmp_path / "m")
+    assert load_synthesizer(tmp_path / "m", model_dir=conditional_dir).model_dir == conditional_dir
 
 
 def test_unconditional_rgb_pipeline_for_grey_images(unconditional_dir, tiny_images) -> None:
@@ -88,7 +103,12 @@ def test_changed_pipeline_is_detected_on_load(tiny_images, tmp_path) -> None:
     )
     (Path(model_dir) / "scheduler" / "scheduler_config.json").write_text('{"_class_name": "DDIMScheduler"}')
     with pytest.raises(ValueError, match="changed since"):
-        PretrainedDiffusion.load(tmp_path / "m")
+        PretrainedDiffusion.load(tmp_path / "m", model_dir=model_dir)
+    from genaug.synth.pretrained import build_tiny_pipeline
+
+    other = build_tiny_pipeline(tmp_path / "other", num_classes=3, seed=1)
+    with pytest.raises(ValueError, match="changed since"):  # another pipeline: refused by its hash
+        PretrainedDiffusion.load(tmp_path / "m", model_dir=str(other))
 
 
 def test_missing_folder_and_bad_arguments(tmp_path, tiny_images) -> None:

@@ -140,7 +140,9 @@ def test_save_load_round_trip(tmp_path, splits) -> None:
         path = clf.save(tmp_path / type(clf).__name__)
         assert sorted(p.name for p in path.iterdir()) == ["config.json", "weights.safetensors"]
         config = json.loads((path / "config.json").read_text())
-        assert config["params"]["arch"] == clf.arch and config["input_shape"] == list(clf.input_shape_)
+        assert config["kind"] == "model" and config["name"] == clf.registry_name
+        assert config["params"]["arch"] == clf.arch
+        assert config["state"]["input_shape_"] == list(clf.input_shape_)
         for loaded in (type(clf).load(path), load_classifier(path)):
             assert type(loaded) is type(clf) and loaded.classes_ == clf.classes_
             assert loaded.best_step_ == clf.best_step_ and loaded.history_ == clf.history_

@@ -14,8 +14,9 @@ exact/near copies  share of synthetic rows equal to (or within eps of) a trainin
 TSTR               train on synthetic, test on real (minority PR-AUC, bal. accuracy)   higher
 ================== =================================================================== ========
 
-Distances live in an encoded space (:class:`TableEncoder`): numeric columns standardised with
-the real table's mean and std, categorical/boolean columns one-hot (a category mismatch costs
+Distances live in an encoded space (the project's one :class:`TableEncoder`, shared with the
+tabular synthesizers, in its default ``"standard"`` mode): numeric columns standardised with the
+real table's mean and std, categorical/boolean columns one-hot (a category mismatch costs
 sqrt(2)). Registered as ``metric`` entries ``tabular_fidelity``, ``detection_auc``,
 ``tabular_privacy``, ``tstr`` and the ``filter`` ``tabular_copies`` (drops copies of training
 rows).
@@ -28,7 +29,7 @@ Example:
 from __future__ import annotations
 
 import warnings
-from typing import ClassVar, Self
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -37,12 +38,13 @@ from scipy.stats import ks_2samp
 from threadpoolctl import threadpool_limits
 
 from genaug.data.labeled import LabeledData
-from genaug.data.tabular import TableSchema, table_schema
+from genaug.data.tabular import table_schema
 from genaug.modalities.base import is_modality
 from genaug.quality.filters import Filter
 from genaug.quality.metrics import Metric, check_pair
 from genaug.registry import register
 from genaug.rng import Seed, draw_seed
+from genaug.synth.tabular.transformer import TableEncoder, as_frame
 from genaug.validation import check_int, check_range
 
 __all__ = [
@@ -65,18 +67,7 @@ TableLike = LabeledData | pd.DataFrame | np.ndarray
 
 
 def _frame(data: TableLike, name: str) -> pd.DataFrame:
-    x = data.x if isinstance(data, LabeledData) else data
-    if isinstance(data, LabeledData) and not is_modality(data, "tabular"):
-        raise TypeError(f"{name} must be tabular; got modality {data.modality!r}")
-    if isinstance(x, np.ndarray):
-        if x.ndim != 2:
-            raise ValueError(f"{name} must have shape (N, F); got {x.shape}")
-        return pd.DataFrame(x, columns=[f"x{i}" for i in range(x.shape[1])])
-    if not isinstance(x, pd.DataFrame):
-        raise TypeError(
-            f"{name} must be a tabular LabeledData, DataFrame or 2-D array; got {type(x).__name__}"
-        )
-    return x
+    return as_frame(data, name)
 
 
 def _same_columns(real: pd.DataFrame, synthetic: pd.DataFrame) -> None:
@@ -85,50 +76,6 @@ def _same_columns(real: pd.DataFrame, synthetic: pd.DataFrame) -> None:
             f"synthetic must have the real table's columns {list(real.columns)}; "
             f"got {list(synthetic.columns)}"
         )
-
-
-class TableEncoder:
-    """Numeric matrix of a table: standardised numeric columns + one-hot categoricals.
-
-    Statistics and categories come from the table passed to :meth:`fit` (the real one); values
-    of an unseen category encode as all zeros.
-
-    Shape:
-        ``transform``: (N, F) table -> (N, P + sum of cardinalities) float64.
-    """
-
-    def fit(self, real: TableLike) -> Self:
-        """Learn means, stds and categories from ``real``; returns self."""
-        frame = _frame(real, "real")
-        self.schema_: TableSchema = table_schema(frame)
-        num = self._numeric(frame)
-        self.mean_ = num.mean(axis=0) if len(num) else np.zeros(num.shape[1])
-        std = num.std(axis=0) if len(num) else np.ones(num.shape[1])
-        self.std_ = np.where(std > 1e-12, std, 1.0)
-        self.categories_ = [
-            [str(v) for v in (spec.categories or sorted(frame[spec.name].astype(str).unique()))]
-            for spec in self.schema_.discrete
-        ]
-        return self
-
-    def _numeric(self, frame: pd.DataFrame) -> np.ndarray:
-        cols = [frame[s.name].to_numpy(dtype=np.float64) for s in self.schema_.numeric]
-        return np.stack(cols, axis=1) if cols else np.zeros((len(frame), 0))
-
-    def transform(self, data: TableLike) -> np.ndarray:
-        """Encode ``data`` (same columns as the fitted table)."""
-        if not hasattr(self, "schema_"):
-            raise ValueError("this TableEncoder instance is not fitted yet; call fit(real) first")
-        frame = _frame(data, "data")
-        parts = [(self._numeric(frame) - self.mean_) / self.std_]
-        for spec, cats in zip(self.schema_.discrete, self.categories_, strict=True):
-            values = frame[spec.name].astype(str).to_numpy()
-            parts.append((values[:, None] == np.asarray(cats)[None, :]).astype(np.float64))
-        return np.concatenate(parts, axis=1)
-
-    def fit_transform(self, real: TableLike) -> np.ndarray:
-        """``fit(real).transform(real)``."""
-        return self.fit(real).transform(real)
 
 
 # ----------------------------------------------------------------------------------- fidelity

@@ -1,12 +1,20 @@
-"""The ``Synthesizer`` base class: input checks, the fit/sample/save/load skeleton, progress bars.
+"""The ``Synthesizer`` base class of every modality: input checks, the fit/sample/save/load
+skeleton, progress bars.
 
-A subclass implements four hooks:
+A subclass implements the hooks:
 
 * ``_fit(data, pool, generator)``: train; set fitted attributes (ending in ``_``).
 * ``_sample(y, generator)``: return samples for the int labels ``y`` in *data space*
-  (images in [0, 1], signals in their original units).
+  (images in [0, 1], signals in their original units, a DataFrame for tables).
 * ``_state()``/``_tensors()``: JSON-able fitted state and the tensors needed to sample.
-* ``_restore(state, tensors)``: the inverse of the two above (used by :meth:`Synthesizer.load`).
+* ``_restore(state, tensors)``: the inverse of the two above (used by :meth:`Synthesizer.load`);
+  optionally ``_restore_state(state)`` (what needs no tensor, run first) and
+  ``_expected_tensors()`` (names, shapes and dtypes the weights must have, checked before they
+  are read).
+
+and may override the input hooks ``_as_data``, ``_check_data``, ``_check_pool`` (the tabular
+synthesizers do: :class:`genaug.synth.tabular.TabularSynthesizer`). Saving uses the one layout
+of :mod:`genaug.serialization` (``config.json`` naming the registry entry + safetensors).
 """
 
 from __future__ import annotations
@@ -23,10 +31,9 @@ import torch
 from sklearn.exceptions import NotFittedError
 
 from genaug.data.labeled import LabeledData
-from genaug.modalities.base import accepts, get_modality, modality_for_ndim
+from genaug.modalities.base import TensorModality, accepts, get_modality, modality_for_ndim
 from genaug.rng import Seed, as_generator
-from genaug.serialization import load_model_dir, save_model_dir
-from genaug.validation import check_int
+from genaug.serialization import SavedModel, TensorSpec
 
 __all__ = [
     "NotFittedError",
@@ -40,11 +47,13 @@ __all__ = [
 ]
 
 
-class Synthesizer(ABC):
+class Synthesizer(SavedModel, ABC):
     """Base class of generative models that fit on labeled data and sample labeled data.
 
     Constructor arguments are keyword-only and stored unchanged under their own names; fitted
-    state ends in ``_``: ``class_names_``, ``modality_``, ``sample_shape_``, ``history_``.
+    state ends in ``_``: ``class_names_``, ``modality_``, ``sample_shape_``, ``history_`` (a
+    synthesizer is fitted when it has ``class_names_``; before that ``sample`` and ``save``
+    raise scikit-learn's ``NotFittedError``).
 
     Class attributes:
         modalities: the data modalities the synthesizer accepts by name; ``None`` (the
@@ -56,10 +65,16 @@ class Synthesizer(ABC):
         requires_unlabeled: whether ``fit`` refuses to run without an unlabeled pool.
         seeded_sampling: whether ``sample`` draws at random (different seeds, different
             samples); False for deterministic selections such as ``pseudo_label``.
+        load_time_params: constructor arguments ``load`` never takes from a saved file.
     """
 
+    registry_kind: ClassVar[str] = "synthesizer"
     modalities: ClassVar[tuple[str, ...] | None] = None
     tensor_ndims: ClassVar[tuple[int, ...]] = (3, 4)
+    uses_unlabeled: ClassVar[bool] = True
+    requires_unlabeled: ClassVar[bool] = False
+    seeded_sampling: ClassVar[bool] = True
+    registry_name: ClassVar[str]
 
     @classmethod
     def supports(cls, modality: str) -> bool:
@@ -72,16 +87,20 @@ class Synthesizer(ABC):
         from genaug import registry
 
         return [m for m in registry.available("modality") if cls.supports(m)]
-    uses_unlabeled: ClassVar[bool] = True
-    requires_unlabeled: ClassVar[bool] = False
-    seeded_sampling: ClassVar[bool] = True
-    registry_name: ClassVar[str]
 
     # ----- configuration --------------------------------------------------------------------
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        sig = inspect.signature(cls.__init__)
+        return [n for n, p in sig.parameters.items() if n != "self" and p.kind is not p.VAR_KEYWORD]
+
     def get_config(self) -> dict[str, Any]:
         """Constructor arguments, enough to rebuild an unfitted copy with ``type(self)(**cfg)``."""
-        sig = inspect.signature(type(self).__init__)
-        return {name: getattr(self, name) for name in sig.parameters if name != "self"}
+        return {name: getattr(self, name) for name in self._param_names()}
+
+    def get_params(self) -> dict[str, Any]:
+        """The scikit-learn name of :meth:`get_config`."""
+        return self.get_config()
 
     @classmethod
     def get_test_params(cls) -> dict[str, Any]:
@@ -95,7 +114,7 @@ class Synthesizer(ABC):
     # ----- the contract ---------------------------------------------------------------------
     def fit(
         self,
-        X: LabeledData | torch.Tensor | np.ndarray,
+        X: LabeledData | torch.Tensor | np.ndarray | Any,
         y: Any = None,
         *,
         unlabeled: LabeledData | torch.Tensor | np.ndarray | None = None,
@@ -105,10 +124,12 @@ class Synthesizer(ABC):
 
         Args:
             X: a ``LabeledData`` (then ``y`` must be None) or a float batch (N, C, H, W) of
-                images in [0, 1] / (N, C, T) of signals, with labels ``y``.
+                images in [0, 1] / (N, C, T) of signals (a table for tabular synthesizers),
+                with labels ``y``.
             y: int labels (N,) when ``X`` is a raw batch; classes are named "0".."K-1".
             unlabeled: extra samples of the same shape whose labels are unknown (a
-                ``LabeledData`` whose ``y`` is ignored, or a raw batch).
+                ``LabeledData`` whose ``y`` is ignored, or a raw batch); always accepted, used
+                when ``uses_unlabeled``.
             generator: the only source of randomness (parameter init, batches, noise).
 
         Returns:
@@ -116,11 +137,13 @@ class Synthesizer(ABC):
 
         Raises:
             ValueError: wrong shape or modality, NaN/inf, labels out of range, a class without
-                labeled samples, or a pool whose sample shape differs.
+                labeled samples, or a pool whose sample shape differs. A failed fit leaves no
+                fitted state behind.
         """
-        data = as_labeled_data(X, y, name="X")
+        data = self._as_data(X, y)
         self._check_data(data)
         pool = self._check_pool(unlabeled, data)
+        self._forget_fit()
         self.class_names_ = data.class_names
         self.modality_ = data.modality
         self.sample_shape_ = tuple(int(s) for s in data.sample_shape)
@@ -128,10 +151,14 @@ class Synthesizer(ABC):
         try:
             self._fit(data, pool, as_generator(generator))
         except BaseException:
-            for attr in ("class_names_", "modality_", "sample_shape_", "history_"):
-                self.__dict__.pop(attr, None)
+            self._forget_fit()
             raise
         return self
+
+    def _forget_fit(self) -> None:
+        """Remove every fitted attribute (public, ending in ``_``)."""
+        for attr in [k for k in vars(self) if k.endswith("_") and not k.startswith("_")]:
+            del self.__dict__[attr]
 
     def sample(self, n_per_class: int | Mapping[int | str, int], *, generator: Seed = None) -> LabeledData:
         """Draw labeled synthetic samples.
@@ -144,6 +171,10 @@ class Synthesizer(ABC):
         Returns:
             ``LabeledData`` sorted by class, with ``class_names`` from fit and
             ``meta["source"] == "synthetic"``, ``meta["source_index"] == -1``.
+
+        Raises:
+            NotFittedError: before ``fit``/``load``.
+            ValueError: an unseen label or a negative count; TypeError: a count that is no int.
 
         Shape:
             x: (N, C, H, W) in [0, 1] for images, (N, C, T) for signals, N = sum of counts.
@@ -161,16 +192,35 @@ class Synthesizer(ABC):
                 out = self._sample(torch.as_tensor(y, dtype=torch.long), g)
             x, meta = out if isinstance(out, tuple) else (out, {})
         else:
-            x = torch.zeros((0, *self.sample_shape_))
+            x = self._empty_sample()
         return self._wrap(x, y, **meta)
 
-    def save(self, path: str | Path) -> None:
-        """Write ``config.json`` (arguments and fitted state) and ``weights.safetensors``."""
-        save_model_dir(path, *self.export_state())
+    def _empty_sample(self) -> Any:
+        """The ``x`` of a sample of zero items."""
+        return torch.zeros((0, *self.sample_shape_))
 
-    def export_state(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
-        """``(config, tensors)`` as :meth:`save` writes them (JSON-able config, named tensors)."""
-        self._check_fitted()
+    # ----- saving and loading ---------------------------------------------------------------
+    @classmethod
+    def load(cls, path: str | Path, **load_args: Any) -> Self:
+        """Rebuild a fitted synthesizer written by :meth:`save`; it samples identically.
+
+        Called on the base class (``Synthesizer.load(path)``), the class is looked up in the
+        registry by the name stored in ``config.json``.
+
+        Args:
+            path: the folder written by ``save``.
+            **load_args: ``device=`` overrides the saved device (synthesizers with a ``device``
+                argument); ``model_dir=`` is required by ``pretrained_diffusion`` (the
+                pipeline folder is never taken from the saved file).
+
+        Raises:
+            FileNotFoundError: a missing file.
+            genaug.serialization.ModelFileError: a bad file (module doc of
+                :mod:`genaug.serialization`).
+        """
+        return super().load(path, **load_args)
+
+    def _export(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
         state = {
             "class_names_": list(self.class_names_),
             "modality_": self.modality_,
@@ -178,57 +228,52 @@ class Synthesizer(ABC):
             "history_": self.history_,
             **self._state(),
         }
-        config = {"synthesizer": self.registry_name, "params": self.get_config(), "state": state}
-        return config, self._tensors()
+        return state, self._tensors()
 
-    @classmethod
-    def load(cls, path: str | Path) -> Self:
-        """Rebuild a fitted synthesizer written by :meth:`save`; it samples identically.
+    def _import_state(self, state: dict[str, Any]) -> None:
+        names = state["class_names_"]
+        if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+            raise ValueError(f"class_names_ must be a non-empty list of strings; got {names!r}")
+        if len(set(names)) != len(names):
+            raise ValueError(f"class_names_ must be unique; got {names!r}")
+        modality = state["modality_"]
+        from genaug import registry
 
-        Called on the base class (``Synthesizer.load(path)``), the class is looked up in the
-        registry by the name stored in ``config.json``.
-        """
-        config, tensors = load_model_dir(path)
-        return cls.from_state(config, tensors, where=str(path))
+        if not isinstance(modality, str) or modality not in registry.available("modality"):
+            raise ValueError(f"modality_ {modality!r} is not a registered modality "
+                             f"({registry.available('modality')})")
+        if not self.supports(modality):
+            raise ValueError(
+                f"modality_ {modality!r} is not a modality {type(self).__name__} accepts "
+                f"(it declares {self.accepted_modalities()})"
+            )
+        shape = state["sample_shape_"]
+        if not isinstance(shape, list) or not all(
+            isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in shape
+        ):
+            raise ValueError(f"sample_shape_ must be a list of positive ints; got {shape!r}")
+        contract = get_modality(modality)
+        if isinstance(contract, TensorModality):
+            contract.check_sample_shape(shape)
+        history = state.get("history_", {})
+        if not isinstance(history, dict):
+            raise ValueError(f"history_ must be an object; got {history!r}")
+        self.class_names_ = tuple(names)
+        self.modality_ = modality
+        self.sample_shape_ = tuple(shape)
+        self.history_ = history
+        self._restore_state(state)
 
-    @classmethod
-    def from_state(
-        cls, config: dict[str, Any], tensors: dict[str, torch.Tensor], *, where: str = "state"
-    ) -> Self:
-        """Inverse of :meth:`export_state` (dispatching through the registry like :meth:`load`)."""
-        name = config.get("synthesizer")
-        if cls is Synthesizer or getattr(cls, "registry_name", None) != name:
-            from genaug import registry
-
-            klass = registry.get("synthesizer", name)
-            if not (isinstance(klass, type) and issubclass(klass, cls)):
-                raise ValueError(f"{where} holds a {name!r} synthesizer, not a {cls.__name__}")
-            if klass is not cls:
-                return klass.from_state(config, tensors, where=where)
-        params = dict(config["params"])
-        sig = inspect.signature(cls.__init__)
-        for key, value in params.items():
-            default = sig.parameters[key].default if key in sig.parameters else None
-            if isinstance(default, tuple) and isinstance(value, list):
-                params[key] = tuple(value)
-        obj = cls(**params)
-        state = config["state"]
-        obj.class_names_ = tuple(state["class_names_"])
-        obj.modality_ = state["modality_"]
-        obj.sample_shape_ = tuple(state["sample_shape_"])
-        obj.history_ = state["history_"]
-        obj._restore(state, tensors)
-        return obj
+    def _import_tensors(self, state: dict[str, Any], tensors: dict[str, torch.Tensor]) -> None:
+        self._restore(state, tensors)
 
     # ----- hooks ----------------------------------------------------------------------------
     @abstractmethod
-    def _fit(self, data: LabeledData, pool: torch.Tensor | None, generator: torch.Generator) -> None:
+    def _fit(self, data: LabeledData, pool: Any, generator: torch.Generator) -> None:
         """Train on ``data`` (+ ``pool``, (M, *sample_shape) or None)."""
 
     @abstractmethod
-    def _sample(
-        self, y: torch.Tensor, generator: torch.Generator
-    ) -> torch.Tensor | tuple[torch.Tensor, dict[str, np.ndarray]]:
+    def _sample(self, y: torch.Tensor, generator: torch.Generator) -> Any:
         """Samples in data space for labels ``y`` (N,), optionally with per-sample meta arrays."""
 
     @abstractmethod
@@ -239,11 +284,14 @@ class Synthesizer(ABC):
     def _tensors(self) -> dict[str, torch.Tensor]:
         """Tensors needed to sample (EMA weights where used)."""
 
+    def _restore_state(self, state: dict[str, Any]) -> None:
+        """Restore the fitted state that needs no tensor (before the weights are checked)."""
+
     @abstractmethod
     def _restore(self, state: dict[str, Any], tensors: dict[str, torch.Tensor]) -> None:
         """Rebuild fitted attributes from ``_state()`` and ``_tensors()`` output."""
 
-    # ----- helpers --------------------------------------------------------------------------
+    # ----- input hooks and helpers ----------------------------------------------------------
     def _check_fitted(self) -> None:
         if not hasattr(self, "class_names_"):
             raise NotFittedError(
@@ -251,12 +299,19 @@ class Synthesizer(ABC):
                 f"{type(self).__name__}.load(path) before using it"
             )
 
-    def _check_data(self, data: LabeledData) -> None:
+    def _as_data(self, X: Any, y: Any) -> LabeledData:
+        """``X`` (+ ``y``) as ``LabeledData`` (raw tensor batches: :func:`as_labeled_data`)."""
+        return as_labeled_data(X, y, name="X")
+
+    def _check_modality(self, data: LabeledData) -> None:
         if not self.supports(data.modality):
             raise ValueError(
                 f"{type(self).__name__} accepts the modalities {self.accepted_modalities()}; "
                 f"got data with modality {data.modality!r}"
             )
+
+    def _check_data(self, data: LabeledData) -> None:
+        self._check_modality(data)
         if len(data) == 0:
             raise ValueError("X must hold at least one labeled sample; got 0")
         counts = data.class_counts()
@@ -268,7 +323,7 @@ class Synthesizer(ABC):
                 "in class_names needs at least one"
             )
 
-    def _check_pool(self, unlabeled: Any, data: LabeledData) -> torch.Tensor | None:
+    def _check_pool(self, unlabeled: Any, data: LabeledData) -> Any:
         if unlabeled is None:
             return None
         if isinstance(unlabeled, LabeledData):
@@ -298,28 +353,38 @@ class Synthesizer(ABC):
 
     def _parse_counts(self, n_per_class: int | Mapping[int | str, int]) -> np.ndarray:
         k = len(self.class_names_)
+        accepted = f"class indices 0..{k - 1} or names {list(self.class_names_)}"
         counts = np.zeros(k, dtype=np.int64)
         if isinstance(n_per_class, Mapping):
             for key, value in n_per_class.items():
                 if isinstance(key, str):
                     if key not in self.class_names_:
-                        raise ValueError(
-                            f"n_per_class key {key!r} is not a class; accepted: class indices "
-                            f"0..{k - 1} or names {list(self.class_names_)}"
-                        )
+                        raise ValueError(f"n_per_class key {key!r} is not a class (an unseen label); "
+                                         f"accepted: {accepted}")
                     c = self.class_names_.index(key)
+                elif isinstance(key, bool) or not isinstance(key, int | np.integer):
+                    raise TypeError(
+                        f"n_per_class key {key!r} must be a class index or name; accepted: {accepted}"
+                    )
+                elif not 0 <= key < k:
+                    raise ValueError(f"n_per_class key {key!r} is an unseen label; accepted: {accepted}")
                 else:
-                    c = check_int("n_per_class key", key, 0, k - 1)
-                counts[c] = check_int(f"n_per_class[{key}]", value, 0)
+                    c = int(key)
+                counts[c] = _check_count(value, f"n_per_class[{key!r}]")
         else:
-            counts[:] = check_int("n_per_class", n_per_class, 0)
+            counts[:] = _check_count(n_per_class, "n_per_class")
+        self._check_counts(counts)
         return counts
 
-    def _wrap(self, x: torch.Tensor, y: np.ndarray, **meta: Any) -> LabeledData:
-        x = x.detach().to("cpu", torch.float32)
-        value_range = get_modality(self.modality_).value_range
-        if value_range is not None:
-            x = x.clamp(*value_range)
+    def _check_counts(self, counts: np.ndarray) -> None:
+        """Refuse counts the fitted model cannot sample (``counts[c]`` for class c)."""
+
+    def _wrap(self, x: Any, y: np.ndarray, **meta: Any) -> LabeledData:
+        if isinstance(x, torch.Tensor):
+            x = x.detach().to("cpu", torch.float32)
+            value_range = get_modality(self.modality_).value_range
+            if value_range is not None:
+                x = x.clamp(*value_range)
         n = len(y)
         base = {"source": np.full(n, "synthetic"), "source_index": np.full(n, -1, dtype=np.int64)}
         return LabeledData(x, y, self.class_names_, self.modality_, {**base, **meta})
@@ -328,6 +393,14 @@ class Synthesizer(ABC):
     def _batch_index(n: int, batch_size: int, generator: torch.Generator) -> torch.Tensor:
         """``batch_size`` indices into ``n`` items, drawn with replacement from ``generator``."""
         return torch.randint(0, n, (batch_size,), generator=generator)
+
+
+def _check_count(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise TypeError(f"{name} must be a non-negative int; got {value!r} ({type(value).__name__})")
+    if value < 0:
+        raise ValueError(f"{name} must be a non-negative int; got {value!r}")
+    return int(value)
 
 
 def as_labeled_data(X: Any, y: Any = None, *, name: str = "X") -> LabeledData:
@@ -369,24 +442,23 @@ def as_labeled_data(X: Any, y: Any = None, *, name: str = "X") -> LabeledData:
     return LabeledData(x, labels, tuple(str(i) for i in range(k)), modality.name)
 
 
-def load_synthesizer(path: str | Path) -> Synthesizer:
-    """Load any synthesizer saved with ``save(path)``; its class comes from ``config.json``.
+def load_synthesizer(path: str | Path, **load_args: Any) -> Synthesizer:
+    """Load any synthesizer saved with ``save(path)``; its class comes from ``config.json``
+    through the registry (``Synthesizer.load``).
+
+    Args:
+        path: the folder written by ``save``.
+        **load_args: ``device=`` (override the saved device), ``model_dir=`` (required for
+            ``pretrained_diffusion``: the pipeline folder you trust; a path stored in the saved
+            config is never followed).
+
+    Raises:
+        FileNotFoundError: a missing file; genaug.serialization.ModelFileError: a bad one.
 
     Example:
         >>> synth = load_synthesizer("runs/cvae")  # doctest: +SKIP
     """
-    import json
-
-    from genaug import registry
-    from genaug.serialization import CONFIG_NAME
-
-    config_path = Path(path) / CONFIG_NAME
-    if not config_path.is_file():
-        raise FileNotFoundError(f"{config_path} not found; expected a folder written by save()")
-    name = json.loads(config_path.read_text(encoding="utf-8")).get("synthesizer")
-    if not isinstance(name, str):
-        raise ValueError(f"{config_path} does not name a synthesizer (key 'synthesizer'); got {name!r}")
-    return registry.get("synthesizer", name).load(path)
+    return Synthesizer.load(path, **load_args)
 
 
 def _as_float_tensor(x: Any, name: str) -> torch.Tensor:
@@ -482,6 +554,14 @@ class NetworkSynthesizer(Synthesizer):
     def _tensors(self) -> dict[str, torch.Tensor]:
         tensors = {f"model.{k}": v for k, v in self.model_.state_dict().items()}
         return {**tensors, "mean_": self.mean_, "std_": self.std_}
+
+    def _expected_tensors(self) -> dict[str, TensorSpec]:
+        with torch.device("meta"):
+            net = self._sampling_net()
+        specs = {f"model.{k}": TensorSpec(tuple(v.shape), v.dtype) for k, v in net.state_dict().items()}
+        channels = self.sample_shape_[0]
+        specs["mean_"] = specs["std_"] = TensorSpec((channels,), torch.float32)
+        return specs
 
     def _restore(self, state: dict[str, Any], tensors: dict[str, torch.Tensor]) -> None:
         from genaug.synth.nn import empty_module

@@ -25,6 +25,7 @@ import torch
 from genaug.data.labeled import LabeledData
 from genaug.registry import register
 from genaug.rng import Seed
+from genaug.serialization import TensorSpec
 from genaug.synth.base import Synthesizer
 from genaug.synth.diffusion import Diffusion
 from genaug.validation import check_int, check_range
@@ -180,8 +181,33 @@ class Img2Img(Synthesizer):
             "sources_y_": torch.as_tensor(self.sources_y_),
         }
 
+    def _restore_state(self, state: dict[str, Any]) -> None:
+        # The diffusion model is part of this file: rebuilt from its nested config, its weights
+        # checked with ours (prefix "diffusion.").
+        model, inner = Diffusion._from_config(state["diffusion_state"], where="diffusion_state")
+        self._diffusion_state = inner
+        self.model_ = model
+        if tuple(model.sample_shape_) != tuple(self.sample_shape_) or model.modality_ != self.modality_:
+            raise ValueError(
+                f"diffusion_state holds a model of {self.model_.modality_} samples of shape "
+                f"{list(self.model_.sample_shape_)}, not {self.modality_} {list(self.sample_shape_)}"
+            )
+
+    def _expected_tensors(self) -> dict[str, TensorSpec]:
+        inner = self.model_._expected_tensors()
+        return {
+            **{f"diffusion.{k}": v for k, v in inner.items()},
+            "sources_x_": TensorSpec((None, *self.sample_shape_), torch.float32),
+            "sources_y_": TensorSpec((None,), torch.int64),
+        }
+
     def _restore(self, state: dict[str, Any], tensors: dict[str, torch.Tensor]) -> None:
         sub = {k[len("diffusion.") :]: v for k, v in tensors.items() if k.startswith("diffusion.")}
-        self.model_ = Diffusion.from_state(state["diffusion_state"], sub, where="img2img diffusion")
+        self.model_._import_tensors(self._diffusion_state, sub)
+        del self._diffusion_state
         self.sources_x_ = tensors["sources_x_"].float()
         self.sources_y_ = tensors["sources_y_"].numpy().astype(np.int64)
+        if len(self.sources_x_) != len(self.sources_y_):
+            raise ValueError(
+                f"sources_x_ holds {len(self.sources_x_)} samples, sources_y_ {len(self.sources_y_)}"
+            )

@@ -6,8 +6,9 @@ initialised from an explicit ``torch.Generator`` by :func:`init_parameters_`. Se
 :func:`build_module`.
 
 Contents: explicit-generator initialisation, spectral normalisation, an exponential moving
-average of weights (:class:`EMA`), sinusoidal embeddings, padding helpers and a small UNet with
-time and class embeddings that works on images (``dims=2``) and 1-D signals (``dims=1``).
+average of weights (:class:`EMA`), sinusoidal embeddings, MLPs, padding helpers and a small UNet
+with time and class embeddings that works on images (``dims=2``) and 1-D signals (``dims=1``).
+The tabular synthesizers build their networks from the same blocks with :func:`build_module`.
 """
 
 from __future__ import annotations
@@ -379,13 +380,31 @@ class UNet(nn.Module):
         return crop_to(out, size)
 
 
-def mlp(sizes: Sequence[int], *, final_activation: bool = False) -> nn.Sequential:
-    """Linear layers of the given sizes with SiLU in between (and after, if asked)."""
+def mlp(
+    sizes: Sequence[int],
+    *,
+    activation: Callable[[], nn.Module] = nn.SiLU,
+    batchnorm: bool = False,
+    final_activation: bool = False,
+) -> nn.Sequential:
+    """Linear layers ``sizes[0] -> ... -> sizes[-1]`` with ``activation()`` in between.
+
+    Args:
+        sizes: layer widths, input first.
+        activation: factory of the activation module (SiLU by default).
+        batchnorm: put a ``BatchNorm1d`` before each activation.
+        final_activation: also activate (and normalise) the last layer's output.
+
+    Shape:
+        (B, sizes[0]) -> (B, sizes[-1]).
+    """
     layers: list[nn.Module] = []
     for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
         layers.append(nn.Linear(a, b))
         if i < len(sizes) - 2 or final_activation:
-            layers.append(nn.SiLU())
+            if batchnorm:
+                layers.append(nn.BatchNorm1d(b))
+            layers.append(activation())
     return nn.Sequential(*layers)
 
 

@@ -17,6 +17,14 @@ Images are converted to the pipeline's resolution and channels (grey -> RGB by r
 RGB -> grey by the mean) and back to the data's shape, values in [0, 1]. ``diffusers`` is an
 optional dependency: ``pip install 'genaug[diffusers]'``.
 
+Saving and loading: ``save`` writes the sources and the sha256 of the pipeline folder, not the
+pipeline. The pipeline folder is code-adjacent data (diffusers configs name classes to build),
+so ``load`` never follows the ``model_dir`` stored in a saved ``config.json``: the caller passes
+the folder they trust, ``PretrainedDiffusion.load(path, model_dir=...)`` or
+``load_synthesizer(path, model_dir=...)``; loading without it raises
+:class:`~genaug.serialization.ModelFileError`. The folder given must still hash to the saved
+sha256 (a changed pipeline is refused).
+
 Example:
     >>> synth = PretrainedDiffusion(model_dir="weights/sd-1-5", mode="img2img", strength=0.5,
     ...                             prompt="a photo of a {class_name}")  # doctest: +SKIP
@@ -42,6 +50,7 @@ import torch.nn.functional as F
 
 from genaug.data.labeled import LabeledData
 from genaug.registry import register
+from genaug.serialization import TensorSpec
 from genaug.synth.base import Synthesizer
 from genaug.validation import check_choice, check_int, check_range
 
@@ -145,7 +154,8 @@ class PretrainedDiffusion(Synthesizer):
     nothing, so an unlabeled pool is accepted and ignored.
 
     Args:
-        model_dir: a folder written by a diffusers pipeline's ``save_pretrained``.
+        model_dir: a folder written by a diffusers pipeline's ``save_pretrained``. Not trusted
+            from a saved file: ``load(path, model_dir=...)`` requires it again.
         mode: ``"img2img"`` (vary the labeled images) or ``"text2img"`` (from noise).
         strength: img2img noise level in (0, 1].
         num_inference_steps: scheduler steps for a full-strength run.
@@ -165,6 +175,7 @@ class PretrainedDiffusion(Synthesizer):
 
     modalities: ClassVar[tuple[str, ...]] = ("image",)
     uses_unlabeled: ClassVar[bool] = False
+    load_time_params: ClassVar[tuple[str, ...]] = ("model_dir",)
     _tiny_dir: ClassVar[Path | None] = None
 
     def __init__(
@@ -387,7 +398,18 @@ class PretrainedDiffusion(Synthesizer):
     def _tensors(self) -> dict[str, torch.Tensor]:
         return {"sources_x_": self.sources_x_, "sources_y_": torch.as_tensor(self.sources_y_)}
 
+    def _expected_tensors(self) -> dict[str, TensorSpec]:
+        return {
+            "sources_x_": TensorSpec((None, *self.sample_shape_), torch.float32),
+            "sources_y_": TensorSpec((None,), torch.int64),
+        }
+
     def _restore(self, state: dict[str, Any], tensors: dict[str, torch.Tensor]) -> None:
+        if not (Path(self.model_dir) / "model_index.json").is_file():
+            raise FileNotFoundError(
+                f"{Path(self.model_dir) / 'model_index.json'} not found; model_dir must be the "
+                "diffusers pipeline folder this synthesizer was fitted with"
+            )
         current = model_dir_hash(self.model_dir)
         if current != state["model_hash_"]:
             raise ValueError(

@@ -25,6 +25,7 @@ import torch
 from genaug import registry
 from genaug.data.labeled import LabeledData
 from genaug.rng import derive_seed, draw_seed
+from genaug.serialization import TensorSpec
 from genaug.synth.base import Synthesizer
 from genaug.validation import check_range
 
@@ -147,6 +148,20 @@ class PseudoLabel(Synthesizer):
     def _tensors(self) -> dict[str, torch.Tensor]:
         return {"x": self.x_.contiguous(), "confidence": self.confidence_, "origin": self.origin_}
 
+    def _restore_state(self, state: dict[str, Any]) -> None:
+        offsets = np.asarray(state["offsets_"], dtype=np.int64)
+        k = len(self.class_names_)
+        if offsets.shape != (k + 1,) or offsets[0] != 0 or (np.diff(offsets) <= 0).any():
+            raise ValueError(f"offsets_ must be {k + 1} increasing ints from 0; got {offsets.tolist()}")
+        self.offsets_ = offsets
+
+    def _expected_tensors(self) -> dict[str, TensorSpec]:
+        m = int(self.offsets_[-1])
+        return {
+            "x": TensorSpec((m, *self.sample_shape_), torch.float32),
+            "confidence": TensorSpec((m,), torch.float32),
+            "origin": TensorSpec((m,), torch.int64),
+        }
+
     def _restore(self, state: dict[str, Any], tensors: dict[str, torch.Tensor]) -> None:
-        self.offsets_ = np.asarray(state["offsets_"], dtype=np.int64)
         self.x_, self.confidence_, self.origin_ = tensors["x"], tensors["confidence"], tensors["origin"]

@@ -1,4 +1,5 @@
-"""Pure diffusion math: beta schedules, forward noising ``q_sample`` and the DDIM update.
+"""Pure diffusion math shared by every diffusion model (images, signals, tables): beta
+schedules, forward noising ``q_sample``, the DDIM update and the DDPM ancestral step.
 
 Notation (Ho et al. 2020; Song et al. 2021): ``alpha_bar[t] = prod_{s<=t} (1 - beta[s])`` for
 ``t = 0 .. T-1``; ``x_t = sqrt(alpha_bar[t]) x0 + sqrt(1 - alpha_bar[t]) eps``. A "previous"
@@ -42,8 +43,8 @@ def make_betas(schedule: Schedule, num_timesteps: int) -> torch.Tensor:
         s = 0.008
         steps = torch.arange(t + 1, dtype=torch.float64) / t
         f = torch.cos((steps + s) / (1 + s) * math.pi / 2) ** 2
-        ab = f / f[0]
-        return (1 - ab[1:] / ab[:-1]).clamp(1e-8, 0.999)
+        # beta[t] = 1 - abar(t+1) / abar(t) with abar(t) = f(t) / f(0); the f(0) cancels.
+        return (1 - f[1:] / f[:-1]).clamp(1e-8, 0.999)
     raise ValueError(f"schedule must be one of ['linear', 'cosine']; got {schedule!r}")
 
 
@@ -80,6 +81,46 @@ def q_sample(x0: torch.Tensor, t: torch.Tensor | int, noise: torch.Tensor, ac: t
     """
     ab = _gather(ac, t, x0.ndim, x0)
     return ab.sqrt() * x0 + (1 - ab).sqrt() * noise
+
+
+def ddpm_step(
+    x_t: torch.Tensor,
+    eps: torch.Tensor,
+    t: int,
+    betas: torch.Tensor,
+    ac: torch.Tensor,
+    *,
+    noise: torch.Tensor,
+    clip: float | None = None,
+) -> torch.Tensor:
+    """One ancestral DDPM step ``x_t -> x_{t-1}`` given the predicted noise (no noise at t = 0).
+
+    The posterior ``q(x_{t-1} | x_t, x0_hat)`` with ``x0_hat`` from ``eps`` (clamped to
+    ``[-clip, clip]`` when given); the scalars are computed in float64.
+
+    Args:
+        x_t: current samples (B, ...).
+        eps: predicted noise, shaped like ``x_t``.
+        t: current timestep in ``[0, T)``.
+        betas: the schedule (T,); ac: ``alphas_cumprod(betas)``.
+        noise: standard normal noise shaped like ``x_t`` (unused at ``t == 0``).
+        clip: bound of the predicted clean sample, or None.
+
+    Returns:
+        ``x_{t-1}``, shaped like ``x_t``.
+    """
+    abar, beta = float(ac[t]), float(betas[t])
+    abar_prev = float(ac[t - 1]) if t > 0 else 1.0
+    x0 = (x_t - math.sqrt(1 - abar) * eps) / math.sqrt(abar)
+    if clip is not None:
+        x0 = x0.clamp(-clip, clip)
+    c0 = beta * math.sqrt(abar_prev) / (1 - abar)
+    ct = (1 - abar_prev) * math.sqrt(1 - beta) / (1 - abar)
+    mean = c0 * x0 + ct * x_t
+    if t == 0:
+        return mean
+    var = beta * (1 - abar_prev) / (1 - abar)
+    return mean + math.sqrt(var) * noise
 
 
 def predict_x0(x_t: torch.Tensor, eps: torch.Tensor, t: torch.Tensor | int, ac: torch.Tensor) -> torch.Tensor:

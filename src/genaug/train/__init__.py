@@ -2,15 +2,15 @@
 
 Registered models (``registry.create("model", name, **cfg)``): ``small_cnn``, ``cnn1d``, ``mlp``
 (torch, :class:`TorchClassifier`) and ``svm_rbf``, ``hist_gb``, ``logreg`` (scikit-learn).
+Fitted classifiers save in the one layout of :mod:`genaug.serialization` and load through the
+registry with :func:`load_classifier`.
 """
 
 from __future__ import annotations
 
-import json
 import os
-from pathlib import Path
+from typing import Any
 
-from genaug.serialization import CONFIG_NAME
 from genaug.train import metrics, nets
 from genaug.train.base import BaseClassifier, Classifier, NotFittedError
 from genaug.train.corruptions import (
@@ -42,24 +42,21 @@ from genaug.train.torch_classifier import (
 )
 
 
-def load_classifier(path: str | os.PathLike[str]) -> BaseClassifier:
-    """Load any classifier saved with ``save(path)``, dispatching on the saved class.
+def load_classifier(path: str | os.PathLike[str], **load_args: Any) -> BaseClassifier:
+    """Load any classifier saved with ``save(path)``; the class is the registry ``model`` entry
+    that ``config.json`` names (``BaseClassifier.load``).
 
     Args:
         path: folder holding ``config.json`` and ``weights.safetensors``.
+        **load_args: ``device=`` overrides the saved device of a torch classifier.
 
     Returns:
         The fitted classifier.
+
+    Raises:
+        FileNotFoundError: a missing file; genaug.serialization.ModelFileError: a bad one.
     """
-    config_path = Path(path) / CONFIG_NAME
-    if not config_path.is_file():
-        raise FileNotFoundError(f"{config_path} not found; expected a folder written by save()")
-    name = json.loads(config_path.read_text(encoding="utf-8")).get("class")
-    if name in ("TorchClassifier", "SmallCNNClassifier", "CNN1DClassifier", "MLPNetClassifier"):
-        return TorchClassifier.load(path)
-    if name in ("SVMClassifier", "HistGBClassifier", "LogRegClassifier"):
-        return SklearnClassifier.load(path)
-    raise ValueError(f"{path} does not hold a genaug.train classifier (class {name!r})")
+    return BaseClassifier.load(path, **load_args)
 
 
 __all__ = [

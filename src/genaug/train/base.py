@@ -1,17 +1,23 @@
-"""The classifier contract and the checks and conversions every classifier shares."""
+"""The classifier contract and the checks and conversions every classifier shares.
+
+Saved classifiers use the one save layout of :mod:`genaug.serialization` (``config.json``
+naming the registry ``model`` entry + ``weights.safetensors``), shared with the synthesizers.
+"""
 
 from __future__ import annotations
 
 import inspect
-from typing import Any, Protocol, Self, runtime_checkable
+import os
+from typing import Any, ClassVar, Protocol, Self, runtime_checkable
 
 import numpy as np
 import torch
 from sklearn.exceptions import NotFittedError  # the one NotFittedError, everywhere
 
 from genaug.data.labeled import LabeledData
-from genaug.modalities import get_modality
+from genaug.modalities import TensorModality, get_modality
 from genaug.rng import Seed
+from genaug.serialization import SavedModel
 
 __all__ = [
     "BaseClassifier",
@@ -42,13 +48,22 @@ class Classifier(Protocol):
     def predict(self, data: LabeledData) -> np.ndarray: ...
 
 
-class BaseClassifier:
-    """Shared plumbing: parameters from the ``__init__`` signature, fitted checks, ``predict``."""
+class BaseClassifier(SavedModel):
+    """Shared plumbing: parameters from the ``__init__`` signature, fitted checks, ``predict``,
+    and ``save``/``load`` in the one save layout (:class:`genaug.serialization.SavedModel`).
 
-    def get_params(self) -> dict[str, Any]:
-        """Constructor arguments by name (what ``__init__`` stored unchanged)."""
+    A subclass implements ``_state()``/``_tensors()`` (JSON-able fitted state and tensors beyond
+    the common ``classes_``, ``input_shape_``, ``modality_``), ``_restore_state(state)``,
+    ``_expected_tensors()`` and ``_restore(state, tensors)``.
+    """
+
+    registry_kind: ClassVar[str] = "model"
+    _not_saved: ClassVar[tuple[str, ...]] = ()  # constructor arguments never written (callbacks)
+
+    @classmethod
+    def _param_names(cls) -> list[str]:
         names: list[str] = []
-        for klass in type(self).__mro__:  # a subclass __init__ taking **kwargs defers to its parent
+        for klass in cls.__mro__:  # a subclass __init__ taking **kwargs defers to its parent
             init = klass.__dict__.get("__init__")
             if init is None:
                 continue
@@ -56,11 +71,98 @@ class BaseClassifier:
             names += [p.name for p in params if p.kind is p.KEYWORD_ONLY and p.name not in names]
             if not any(p.kind is p.VAR_KEYWORD for p in params):
                 break
-        return {name: getattr(self, name) for name in names}
+        return names
+
+    def get_params(self) -> dict[str, Any]:
+        """Constructor arguments by name (what ``__init__`` stored unchanged)."""
+        return {name: getattr(self, name) for name in self._param_names()}
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
         return f"{type(self).__name__}({args})"
+
+    # ----- saving and loading --------------------------------------------------------------
+    def save(self, path: str | os.PathLike[str]) -> Any:
+        """Save to folder ``path``: ``config.json`` (registry entry, params, fitted state) and
+        ``weights.safetensors`` (no pickle).
+
+        Returns:
+            The folder path.
+        """
+        return super().save(path)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str], **load_args: Any) -> Self:
+        """Rebuild a classifier saved by :meth:`save`; it predicts identically.
+
+        Called on a base class (``BaseClassifier.load``), the class comes from the registry
+        entry ``config.json`` names.
+
+        Args:
+            path: folder written by ``save``.
+            **load_args: ``device=`` overrides the saved device (torch classifiers; e.g. load a
+                GPU-trained model on CPU).
+
+        Raises:
+            FileNotFoundError: a missing file; genaug.serialization.ModelFileError: a bad one.
+        """
+        return super().load(path, **load_args)
+
+    def _saved_params(self) -> dict[str, Any]:
+        return {k: v for k, v in self.get_params().items() if k not in self._not_saved}
+
+    def _export(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        state = {
+            "classes_": list(self.classes_),
+            "input_shape_": list(self.input_shape_),
+            "modality_": self.modality_,
+            **self._state(),
+        }
+        return state, self._tensors()
+
+    @classmethod
+    def _upgrade_state(cls, state: dict[str, Any], version: int) -> dict[str, Any]:
+        if version >= 2:
+            return state
+        return {f"{k}_": v for k, v in state.items()}  # format 1 saved the attributes without "_"
+
+    def _import_state(self, state: dict[str, Any]) -> None:
+        classes = state["classes_"]
+        if not isinstance(classes, list) or len(classes) < 2 or not all(isinstance(c, str) for c in classes):
+            raise ValueError(f"classes_ must be a list of at least two class names; got {classes!r}")
+        shape = state["input_shape_"]
+        if not isinstance(shape, list) or not shape or not all(
+            isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in shape
+        ):
+            raise ValueError(f"input_shape_ must be a non-empty list of positive ints; got {shape!r}")
+        modality = state["modality_"]
+        from genaug import registry
+
+        if not isinstance(modality, str) or modality not in registry.available("modality"):
+            raise ValueError(f"modality_ {modality!r} is not a registered modality "
+                             f"({registry.available('modality')})")
+        contract = get_modality(modality)
+        if isinstance(contract, TensorModality):
+            contract.check_sample_shape(shape)
+        self.classes_ = tuple(classes)
+        self.input_shape_ = tuple(shape)
+        self.modality_ = modality
+        self._restore_state(state)
+
+    def _import_tensors(self, state: dict[str, Any], tensors: dict[str, Any]) -> None:
+        self._restore(state, tensors)
+
+    def _state(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _tensors(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _restore_state(self, state: dict[str, Any]) -> None:
+        """Restore the fitted state that needs no tensor (before the weights are checked)."""
+
+    def _restore(self, state: dict[str, Any], tensors: dict[str, Any]) -> None:
+        raise NotImplementedError
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "classes_"):

@@ -18,19 +18,18 @@ Every comparison needs a strong non-deep model; these share the torch classifier
 * ``train.meta["weight"]`` is passed as ``sample_weight`` (scaled to mean 1).
 * Determinism: the estimator's ``random_state`` and the augmentation streams derive from one seed
   drawn from ``generator``.
-* Saving: no pickle. ``save`` writes the config and the exact training matrix (safetensors);
-  ``load`` refits on it with the stored ``random_state`` and hyper-parameters, which reproduces
-  the model exactly (fitting is deterministic). Folder size grows with the training set.
+* Saving: no pickle, the one save layout (:mod:`genaug.serialization`). ``save`` writes the
+  config and the exact training matrix (safetensors); ``load`` refits on it with the stored
+  ``random_state`` and hyper-parameters, which reproduces the model exactly (fitting is
+  deterministic). Folder size grows with the training set.
 """
 
 from __future__ import annotations
 
-import os
 import time
 import warnings
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
-from pathlib import Path
 from typing import Any, Literal, Self
 
 import numpy as np
@@ -47,7 +46,7 @@ from genaug.data.labeled import LabeledData
 from genaug.modalities import get_modality
 from genaug.registry import register
 from genaug.rng import Seed, as_generator, derive_seed, draw_seed
-from genaug.serialization import load_model_dir, save_model_dir
+from genaug.serialization import TensorSpec
 from genaug.train import metrics
 from genaug.train.base import BaseClassifier, as_matrix, as_tensor, check_fit_data, sample_weights
 from genaug.validation import check_choice, check_int, check_range
@@ -248,46 +247,58 @@ class SklearnClassifier(BaseClassifier):
             return self._proba_of(self.estimator_, x, len(self.classes_))
 
     # ----- persistence --------------------------------------------------------------------
-    def save(self, path: str | os.PathLike[str]) -> Path:
-        """Save the config and the exact training matrix (safetensors); ``load`` refits on it."""
-        self._check_fitted()
-        x, y, w = self._fit_arrays
-        config = {
-            "class": type(self).__name__,
-            "registry_name": getattr(type(self), "registry_name", None),
-            "params": self.get_params(),
-            "best_params": self.best_params_,
-            "val_scores": self.val_scores_,
-            "random_state": self.random_state_,
-            "seed": self.seed_,
-            "classes": list(self.classes_),
-            "input_shape": list(self.input_shape_),
-            "modality": self.modality_,
-            "fit_seconds": self.fit_seconds_,
+    def _state(self) -> dict[str, Any]:
+        return {
+            "best_params_": self.best_params_,
+            "val_scores_": self.val_scores_,
+            "random_state_": self.random_state_,
+            "seed_": self.seed_,
+            "fit_seconds_": self.fit_seconds_,
+            "n_train_rows_": self.n_train_rows_,
         }
+
+    def _tensors(self) -> dict[str, torch.Tensor]:
+        x, y, w = self._fit_arrays
         tensors = {"x": torch.from_numpy(x), "y": torch.from_numpy(y)}
         if w is not None:
             tensors["weight"] = torch.from_numpy(w)
-        return save_model_dir(path, config, tensors)
+        return tensors
 
-    @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> SklearnClassifier:
-        """Rebuild a classifier saved by :meth:`save` by refitting on the stored matrix."""
-        config, tensors = load_model_dir(path)
-        target = _SKLEARN_CLASSES.get(config.get("class", ""))
-        if target is None or not issubclass(target, cls):
-            raise ValueError(f"{path} holds a {config.get('class')!r}, not a {cls.__name__}")
-        obj = target(**config["params"])
+    def _restore_state(self, state: dict[str, Any]) -> None:
+        if not isinstance(state["best_params_"], dict):
+            raise ValueError(f"best_params_ must be an object; got {state['best_params_']!r}")
+        self.best_params_ = state["best_params_"]
+        self.val_scores_ = state["val_scores_"]
+        self.random_state_ = int(state["random_state_"])
+        self.seed_ = state["seed_"]
+        self.fit_seconds_ = state["fit_seconds_"]
+        self.n_train_rows_ = state.get("n_train_rows_")
+
+    def _expected_tensors(self) -> dict[str, TensorSpec]:
+        n, f = self.n_train_rows_, int(np.prod(self.input_shape_))
+        return {
+            "x": TensorSpec((n, f), torch.float64),
+            "y": TensorSpec((n,), torch.int64),
+            "weight": TensorSpec((n,), torch.float64, optional=True),
+        }
+
+    def _restore(self, state: dict[str, Any], tensors: dict[str, torch.Tensor]) -> None:
+        """Refit on the stored matrix with the stored ``random_state`` and hyper-parameters."""
         x, y = tensors["x"].numpy(), tensors["y"].numpy()
         w = tensors["weight"].numpy() if "weight" in tensors else None
-        obj.standardize_ = obj._resolve_standardize(config["modality"])
-        with obj._threads():
-            obj._finish_fit(
-                x, y, w, config["best_params"], config["random_state"], config, config["val_scores"],
-                config["seed"],
+        if len(x) != len(y) or (w is not None and len(w) != len(y)):
+            raise ValueError(f"x, y and weight must have the same rows; got {len(x)}, {len(y)}, "
+                             f"{None if w is None else len(w)}")
+        if len(y) and (y.min() < 0 or y.max() >= len(self.classes_)):
+            raise ValueError(f"y holds labels outside 0..{len(self.classes_) - 1}")
+        fit_seconds = self.fit_seconds_
+        self.standardize_ = self._resolve_standardize(self.modality_)
+        info = {"classes": self.classes_, "input_shape": self.input_shape_, "modality": self.modality_}
+        with self._threads():
+            self._finish_fit(
+                x, y, w, self.best_params_, self.random_state_, info, self.val_scores_, self.seed_
             )
-        obj.fit_seconds_ = config["fit_seconds"]
-        return obj
+        self.fit_seconds_ = fit_seconds
 
     # ----- checks -------------------------------------------------------------------------
     def _resolve_standardize(self, modality: str) -> bool:
@@ -528,7 +539,3 @@ class LogRegClassifier(SklearnClassifier):
     def _estimator(self, params: dict[str, Any], random_state: int, *, selecting: bool) -> LogisticRegression:
         return LogisticRegression(max_iter=self.max_iter, random_state=random_state, **params)
 
-
-_SKLEARN_CLASSES: dict[str, type[SklearnClassifier]] = {
-    c.__name__: c for c in (SVMClassifier, HistGBClassifier, LogRegClassifier)
-}

@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import inspect
 import math
-import os
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
-from typing import Any, Literal, Self
+from typing import Any, ClassVar, Literal, Self
 
 import numpy as np
 import torch
@@ -27,7 +25,7 @@ from genaug.data.labeled import LabeledData
 from genaug.modalities import get_modality
 from genaug.registry import register
 from genaug.rng import Seed, as_generator, derive_seed, draw_seed
-from genaug.serialization import load_model_dir, save_model_dir
+from genaug.serialization import TensorSpec
 from genaug.train import metrics
 from genaug.train.base import BaseClassifier, as_tensor, check_fit_data, sample_weights
 from genaug.train.nets import ARCHITECTURES, CNN1D, MLP, SmallCNN, build_net, set_dropout_generator
@@ -41,7 +39,6 @@ Mixer = Callable[..., tuple[torch.Tensor, torch.Tensor]]
 
 _ARCH_CLASSES: dict[str, type[nn.Module]] = {"small_cnn": SmallCNN, "cnn1d": CNN1D, "mlp": MLP}
 _WARMUP_FRACTION = 0.05
-_NOT_SAVED = ("progress_callback",)
 
 
 class TorchClassifier(BaseClassifier):
@@ -89,6 +86,8 @@ class TorchClassifier(BaseClassifier):
         >>> clf.predict_proba(test).shape  # doctest: +SKIP
         (len(test), train.num_classes)
     """
+
+    _not_saved: ClassVar[tuple[str, ...]] = ("progress_callback",)
 
     def __init__(
         self,
@@ -344,69 +343,54 @@ class TorchClassifier(BaseClassifier):
         return torch.cat(out).numpy()
 
     # ----- persistence --------------------------------------------------------------------
-    def save(self, path: str | os.PathLike[str]) -> Path:
-        """Save to folder ``path`` as ``config.json`` + ``weights.safetensors`` (no pickle).
+    def _registry_entry(self) -> str:
+        """A plain ``TorchClassifier`` (not registered itself) is saved as the registered preset
+        of its ``arch`` (``small_cnn``, ``cnn1d``, ``mlp``), which it equals; it loads as that."""
+        return getattr(type(self), "registry_name", None) or self.arch
 
-        Returns:
-            The folder path.
-        """
-        self._check_fitted()
-        params = {k: v for k, v in self.get_params().items() if k not in _NOT_SAVED}
-        config = {
-            "class": type(self).__name__,
-            "registry_name": getattr(type(self), "registry_name", None),
-            "params": params,
-            "input_shape": list(self.input_shape_),
-            "classes": list(self.classes_),
-            "modality": self.modality_,
-            "history": self.history_,
-            "best_step": self.best_step_,
-            "best_val_acc": self.best_val_acc_,
-            "fit_seconds": self.fit_seconds_,
-            "seed": self.seed_,
+    def _state(self) -> dict[str, Any]:
+        return {
+            "history_": self.history_,
+            "best_step_": self.best_step_,
+            "best_val_acc_": self.best_val_acc_,
+            "fit_seconds_": self.fit_seconds_,
+            "seed_": self.seed_,
         }
+
+    def _tensors(self) -> dict[str, torch.Tensor]:
         tensors = {f"net.{k}": v for k, v in self.model_.state_dict().items()}
         if self.input_mean_ is not None and self.input_std_ is not None:
             tensors["input_mean"], tensors["input_std"] = self.input_mean_, self.input_std_
-        return save_model_dir(path, config, tensors)
+        return tensors
 
-    @classmethod
-    def load(cls, path: str | os.PathLike[str], *, device: str | None = None) -> TorchClassifier:
-        """Rebuild a classifier saved by :meth:`save`.
+    def _restore_state(self, state: dict[str, Any]) -> None:
+        history = state["history_"]
+        if not isinstance(history, list):
+            raise ValueError(f"history_ must be a list of records; got {type(history).__name__}")
+        self.history_ = history
+        self.best_step_ = state["best_step_"]
+        self.best_val_acc_ = state["best_val_acc_"]
+        self.fit_seconds_ = state["fit_seconds_"]
+        self.seed_ = state["seed_"]
 
-        Args:
-            path: folder written by ``save``.
-            device: override the saved ``device`` (e.g. load a GPU-trained model on CPU).
+    def _expected_tensors(self) -> dict[str, TensorSpec]:
+        with torch.device("meta"):
+            net = ARCHITECTURES[self.arch](self.input_shape_, len(self.classes_), **(self.arch_kwargs or {}))
+        specs = {f"net.{k}": TensorSpec(tuple(v.shape), v.dtype) for k, v in net.state_dict().items()}
+        if get_modality(self.modality_).standardize_inputs:
+            specs["input_mean"] = specs["input_std"] = TensorSpec(self.input_shape_, torch.float32)
+        return specs
 
-        Returns:
-            A fitted classifier of the saved class.
-        """
-        config, tensors = load_model_dir(path)
-        target = _TORCH_CLASSES.get(config.get("class", ""))
-        if target is None or not issubclass(target, cls):
-            raise ValueError(f"{path} holds a {config.get('class')!r}, not a {cls.__name__}")
-        params = dict(config["params"])
-        if device is not None:
-            params["device"] = device
-        obj = target(**params)
-        shape = tuple(config["input_shape"])
-        net = build_net(obj.arch, shape, len(config["classes"]), generator=0, **(obj.arch_kwargs or {}))
+    def _restore(self, state: dict[str, Any], tensors: dict[str, torch.Tensor]) -> None:
+        kwargs = self.arch_kwargs or {}
+        net = build_net(self.arch, self.input_shape_, len(self.classes_), generator=0, **kwargs)
         net.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("net.")})
-        net = net.to(torch.device(obj.device)).eval()
+        net = net.to(torch.device(self.device)).eval()
         set_dropout_generator(net, None)
-        obj.model_ = net
-        obj.input_mean_ = tensors.get("input_mean")
-        obj.input_std_ = tensors.get("input_std")
-        obj.classes_ = tuple(config["classes"])
-        obj.input_shape_ = shape
-        obj.modality_ = config["modality"]
-        obj.history_ = config["history"]
-        obj.best_step_ = config["best_step"]
-        obj.best_val_acc_ = config["best_val_acc"]
-        obj.fit_seconds_ = config["fit_seconds"]
-        obj.seed_ = config["seed"]
-        obj.n_params_ = int(sum(p.numel() for p in net.parameters() if p.requires_grad))
-        return obj
+        self.model_ = net
+        self.input_mean_ = tensors.get("input_mean")
+        self.input_std_ = tensors.get("input_std")
+        self.n_params_ = int(sum(p.numel() for p in net.parameters() if p.requires_grad))
 
 
 @register("model", "small_cnn")
@@ -432,11 +416,6 @@ class MLPNetClassifier(TorchClassifier):
 
     def __init__(self, *, arch: str = "mlp", **kwargs: Any) -> None:
         super().__init__(arch=arch, **kwargs)
-
-
-_TORCH_CLASSES: dict[str, type[TorchClassifier]] = {
-    c.__name__: c for c in (TorchClassifier, SmallCNNClassifier, CNN1DClassifier, MLPNetClassifier)
-}
 
 
 class _ExternalBatches:

@@ -9,9 +9,11 @@ ctgan             conditional WGAN-GP with training-by-sampling and PacGAN
 tabddpm           Gaussian (numeric) + multinomial (categorical) diffusion
 ================= ================================================================
 
-All share :class:`TabularSynthesizer`: ``fit(data, *, generator)``,
-``sample(n_per_class, *, generator)`` (conditional on the class), ``save(dir)``/``load(dir)``
-(config.json + weights.safetensors).
+All share :class:`TabularSynthesizer`, the tabular side of the one
+:class:`~genaug.synth.Synthesizer` contract: ``fit(data, *, unlabeled, generator)`` (a pool is
+accepted and ignored: ``uses_unlabeled`` is False), ``sample(n_per_class, *, generator)``
+(conditional on the class), ``save(dir)``/``load(dir)`` in the one save layout (config.json
+naming the registry entry + weights.safetensors; :mod:`genaug.serialization`).
 """
 
 from genaug.synth.tabular.base import NotFittedError, TabularSynthesizer

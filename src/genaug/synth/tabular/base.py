@@ -1,37 +1,43 @@
-"""Shared plumbing of the tabular synthesizers: input checks, table <-> arrays, save/load.
+"""The tabular side of the one :class:`~genaug.synth.base.Synthesizer` contract.
 
-Every tabular synthesizer sees a table as two arrays (built from the :class:`TableSchema`):
+:class:`TabularSynthesizer` is a ``Synthesizer`` for modality ``"tabular"``: the same
+``fit``/``sample``/``save``/``load``, the same fitted check (``class_names_``), config layout
+(``config.json`` naming the registry entry + ``weights.safetensors``), ``supports(modality)``
+and ``uses_unlabeled`` (False: these models are class-conditional and learn only from labeled
+rows; a pool is accepted and ignored). What is tabular is the data handling: every tabular
+synthesizer sees a table as two arrays (built from the :class:`TableSchema`):
 
 * ``num``: (N, P) float64, the numeric columns in schema order;
 * ``codes``: (N, Q) int64, the categorical/boolean columns as indices into their categories.
 
-Subclasses implement ``_fit(num, codes, y, generator)``, ``_sample_class(c, n, generator)``
-(returning ``num``/``codes`` for n rows of class c) and ``_state()``/``_set_state()`` for
-save/load. The base class turns samples back into a DataFrame with the training dtypes
-(integer columns rounded; numeric values clipped to each column's training range
+Subclasses implement ``_fit_table(num, codes, y, generator)``, ``_sample_class(c, n, generator)``
+(returning ``num``/``codes`` for n rows of class c) and extend the save hooks of
+``Synthesizer`` (``_state``/``_tensors``/``_restore_state``/``_expected_tensors``/``_restore``,
+calling ``super()``). The base class turns samples back into a DataFrame with the training
+dtypes (integer columns rounded; numeric values clipped to each column's training range
 [min, max]; categorical values only from the training categories) and marks them
 ``meta["source"] = "synthetic"``.
 """
 
 from __future__ import annotations
 
-import inspect
-import os
-from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from abc import abstractmethod
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, Self
 
 import numpy as np
 import pandas as pd
 import torch
 from sklearn.exceptions import NotFittedError
+from torch import nn
 
 from genaug.data.labeled import LabeledData
 from genaug.data.tabular import TableSchema, table_schema
-from genaug.modalities.base import accepts, is_modality
-from genaug.rng import Seed, as_generator
-from genaug.serialization import load_model_dir, save_model_dir
+from genaug.modalities.base import is_modality
+from genaug.rng import Seed
+from genaug.serialization import TensorSpec
+from genaug.synth.base import Synthesizer, progress_bar
+from genaug.synth.nn import build_module, empty_module
 
 __all__ = [
     "NotFittedError",
@@ -99,59 +105,23 @@ def draw_batch(
     return rows, classes
 
 
-@contextmanager
-def progress_bar(description: str, total: int, enabled: bool) -> Iterator[Callable[[float], None]]:
-    """A rich progress bar; yields ``advance(loss)`` (a no-op when ``enabled`` is False)."""
-    if not enabled:
-        yield lambda loss: None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("loss {task.fields[loss]}"),
-    )
-    with Progress(*columns, transient=True) as bar:
-        task = bar.add_task(description, total=total, loss="-")
-
-        def advance(loss: float) -> None:
-            bar.update(task, advance=1, loss=f"{loss:.4f}")
-
-        yield advance
-
-
-class TabularSynthesizer(ABC):
-    """Base class of the class-conditional tabular synthesizers (``Synthesizer`` contract).
+class TabularSynthesizer(Synthesizer):
+    """Base class of the class-conditional tabular synthesizers (the ``Synthesizer`` contract).
 
     ``__init__`` of a subclass stores its keyword-only arguments unchanged; learned state ends
     in ``_``. ``fit`` then ``sample`` (conditional on the class) then ``save``/``load``.
+
+    Fitted attributes beyond the common ones: ``schema_``, ``input_kind_`` (``"frame"`` or
+    ``"array"``), ``dtypes_`` / ``array_dtype_``, ``num_min_``/``num_max_``, ``class_counts_``,
+    ``cardinalities_``.
     """
 
     modalities: ClassVar[tuple[str, ...]] = ("tabular",)
-
-    @classmethod
-    def supports(cls, modality: str) -> bool:
-        """Whether ``fit`` accepts data of ``modality`` (the same test as image synthesizers)."""
-        return accepts(modality, names=cls.modalities)
-
-    # ----------------------------------------------------------------------------- params
-    def get_params(self) -> dict[str, Any]:
-        """Constructor arguments by name."""
-        sig = inspect.signature(type(self).__init__)
-        return {
-            k: getattr(self, k) for k, p in sig.parameters.items() if k != "self" and p.kind is p.KEYWORD_ONLY
-        }
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_params().items())})"
+    tensor_ndims: ClassVar[tuple[int, ...]] = ()
+    uses_unlabeled: ClassVar[bool] = False
 
     # -------------------------------------------------------------------------------- fit
-    def fit(
-        self, data: LabeledData | Any, y: Any = None, *, unlabeled: Any = None, generator: Seed = None
-    ) -> Self:
+    def fit(self, data: Any, y: Any = None, *, unlabeled: Any = None, generator: Seed = None) -> Self:
         """Fit on tabular data (every class; sampling is conditional on the class).
 
         Args:
@@ -159,8 +129,9 @@ class TabularSynthesizer(ABC):
             y: int class indices when ``data`` is not a LabeledData.
             unlabeled: an unlabeled pool (tabular LabeledData, DataFrame or array) or None.
                 Accepted for the ``Synthesizer`` contract (the ``generative`` experiment
-                strategy passes its pool) and ignored: these models are class-conditional and
-                learn only from labeled rows. Its labels are never read.
+                strategy passes its pool) and ignored (``uses_unlabeled`` is False): these
+                models are class-conditional and learn only from labeled rows. Its labels are
+                never read.
             generator: int seed, ``torch.Generator`` or None; the only randomness (including
                 parameter initialisation).
 
@@ -168,18 +139,26 @@ class TabularSynthesizer(ABC):
             self.
 
         Raises:
-            ValueError: fewer than two classes, missing values.
-            TypeError: ``data`` is not tabular; ``unlabeled`` is not tabular.
+            ValueError: fewer than two classes, missing values, data of another modality.
+            TypeError: ``data`` without ``y`` is not a LabeledData; ``unlabeled`` is not tabular.
         """
-        data = self._as_labeled(data, y)
-        if unlabeled is not None and not (
-            isinstance(unlabeled, pd.DataFrame | np.ndarray)
-            or is_modality(unlabeled, "tabular")
-        ):
+        return super().fit(data, y, unlabeled=unlabeled, generator=generator)
+
+    def _as_data(self, data: Any, y: Any) -> LabeledData:
+        if isinstance(data, LabeledData):
+            if y is not None:
+                raise ValueError("y must be None when data is a LabeledData (pass y only with a raw x)")
+            return data
+        if y is None:
             raise TypeError(
-                "unlabeled must be None or tabular (LabeledData with modality 'tabular', DataFrame, "
-                f"ndarray); got {type(unlabeled).__name__}"
+                f"data must be a tabular LabeledData, or x with y; got {type(data).__name__} without y"
             )
+        y = np.asarray(y)
+        n_classes = int(y.max()) + 1 if y.size else 1
+        return LabeledData(data, y, tuple(str(i) for i in range(n_classes)), "tabular")
+
+    def _check_data(self, data: LabeledData) -> None:
+        self._check_modality(data)
         present = np.unique(data.y)
         if len(present) < 2:
             raise ValueError(
@@ -188,6 +167,18 @@ class TabularSynthesizer(ABC):
                 if len(present)
                 else f"{type(self).__name__} cannot fit on empty data"
             )
+
+    def _check_pool(self, unlabeled: Any, data: LabeledData) -> None:
+        if unlabeled is not None and not (
+            isinstance(unlabeled, pd.DataFrame | np.ndarray) or is_modality(unlabeled, "tabular")
+        ):
+            raise TypeError(
+                "unlabeled must be None or tabular (LabeledData with modality 'tabular', DataFrame, "
+                f"ndarray); got {type(unlabeled).__name__}"
+            )
+        return None
+
+    def _fit(self, data: LabeledData, pool: Any, generator: torch.Generator) -> None:
         x = data.x
         self.input_kind_ = "array" if isinstance(x, np.ndarray) else "frame"
         if isinstance(x, np.ndarray):
@@ -199,67 +190,11 @@ class TabularSynthesizer(ABC):
         num, codes = frame_to_arrays(x, self.schema_)
         self.num_min_ = num.min(axis=0) if len(num) else np.zeros(num.shape[1])
         self.num_max_ = num.max(axis=0) if len(num) else np.zeros(num.shape[1])
-        self.class_names_ = data.class_names
         self.class_counts_ = data.class_counts()
         self.cardinalities_ = [len(s.categories) for s in self.schema_.discrete]
-        self._fit(num, codes, data.y, as_generator(generator))
-        self.is_fitted_ = True
-        return self
-
-    def _as_labeled(self, data: Any, y: Any) -> LabeledData:
-        if isinstance(data, LabeledData):
-            if y is not None:
-                raise ValueError("pass y only with a raw x; data is already a LabeledData")
-            if not is_modality(data, "tabular"):
-                raise TypeError(f"{type(self).__name__} needs modality 'tabular'; got {data.modality!r}")
-            return data
-        if y is None:
-            raise TypeError(
-                f"data must be a tabular LabeledData, or x with y; got {type(data).__name__} without y"
-            )
-        y = np.asarray(y)
-        n_classes = int(y.max()) + 1 if y.size else 1
-        return LabeledData(data, y, tuple(str(i) for i in range(n_classes)), "tabular")
-
-    def _check_fitted(self) -> None:
-        if not getattr(self, "is_fitted_", False):
-            raise NotFittedError(
-                f"this {type(self).__name__} instance is not fitted yet; call fit() "
-                "(or load()) before sample() or save()"
-            )
+        self._fit_table(num, codes, data.y, generator)
 
     # ----------------------------------------------------------------------------- sample
-    def _resolve_counts(self, n_per_class: int | Mapping[int | str, int]) -> dict[int, int]:
-        names = self.class_names_
-        if isinstance(n_per_class, Mapping):
-            counts = {}
-            for key, n in n_per_class.items():
-                if isinstance(key, str) and key in names:
-                    c = names.index(key)
-                elif (
-                    isinstance(key, int | np.integer) and not isinstance(key, bool) and 0 <= key < len(names)
-                ):
-                    c = int(key)
-                else:
-                    raise ValueError(
-                        f"n_per_class names unseen label {key!r}; labels are 0..{len(names) - 1} "
-                        f"or class names {list(names)}"
-                    )
-                counts[c] = self._check_n(n, key)
-        else:
-            n = self._check_n(n_per_class, "all")
-            counts = {c: n for c in range(len(names))}
-        for c, n in counts.items():
-            if n > 0 and self.class_counts_[c] == 0:
-                raise ValueError(f"class {names[c]!r} (label {c}) had no training rows; cannot sample it")
-        return counts
-
-    @staticmethod
-    def _check_n(n: Any, key: Any) -> int:
-        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
-            raise ValueError(f"n_per_class[{key!r}] must be a non-negative int; got {n!r}")
-        return int(n)
-
     def sample(self, n_per_class: int | Mapping[int | str, int], *, generator: Seed = None) -> LabeledData:
         """Draw labeled synthetic rows, conditional on the class.
 
@@ -276,25 +211,29 @@ class TabularSynthesizer(ABC):
             NotFittedError: before ``fit``/``load``.
             ValueError: unseen label, negative count, or a class without training rows.
         """
-        self._check_fitted()
-        counts = self._resolve_counts(n_per_class)
-        gen = as_generator(generator)
-        nums, codes, ys = [], [], []
-        for c in sorted(counts):
-            n = counts[c]
-            if n == 0:
-                continue
-            num, code = self._sample_class(c, n, gen)
-            nums.append(np.asarray(num, dtype=np.float64).reshape(n, len(self.schema_.numeric)))
-            codes.append(np.asarray(code, dtype=np.int64).reshape(n, len(self.schema_.discrete)))
-            ys.append(np.full(n, c, dtype=np.int64))
+        return super().sample(n_per_class, generator=generator)
+
+    def _check_counts(self, counts: np.ndarray) -> None:
+        for c, n in enumerate(counts):
+            if n > 0 and self.class_counts_[c] == 0:
+                raise ValueError(
+                    f"class {self.class_names_[c]!r} (label {c}) had no training rows; cannot sample it"
+                )
+
+    def _sample(self, y: torch.Tensor, generator: torch.Generator) -> pd.DataFrame | np.ndarray:
+        labels = y.numpy()
         p, q = len(self.schema_.numeric), len(self.schema_.discrete)
-        num = np.concatenate(nums) if nums else np.zeros((0, p))
-        code = np.concatenate(codes) if codes else np.zeros((0, q), dtype=np.int64)
-        y = np.concatenate(ys) if ys else np.zeros(0, dtype=np.int64)
-        x = self._to_output(num, code)
-        meta = {"source": np.full(len(y), "synthetic"), "source_index": np.full(len(y), -1)}
-        return LabeledData(x, y, self.class_names_, "tabular", meta)
+        nums, codes = [], []
+        for c in np.unique(labels):  # classes in order, as sample() sorts them
+            n = int((labels == c).sum())
+            num, code = self._sample_class(int(c), n, generator)
+            nums.append(np.asarray(num, dtype=np.float64).reshape(n, p))
+            codes.append(np.asarray(code, dtype=np.int64).reshape(n, q))
+        return self._to_output(np.concatenate(nums), np.concatenate(codes))
+
+    def _empty_sample(self) -> pd.DataFrame | np.ndarray:
+        p, q = len(self.schema_.numeric), len(self.schema_.discrete)
+        return self._to_output(np.zeros((0, p)), np.zeros((0, q), dtype=np.int64))
 
     def _to_output(self, num: np.ndarray, codes: np.ndarray) -> pd.DataFrame | np.ndarray:
         num = np.clip(np.nan_to_num(num, nan=0.0), self.num_min_, self.num_max_)
@@ -322,71 +261,117 @@ class TabularSynthesizer(ABC):
         return frame
 
     # ------------------------------------------------------------------------- save / load
-    def save(self, path: str | os.PathLike[str]) -> None:
-        """Save to folder ``path``: ``config.json`` (settings, schema, categories, class names,
-        normalizer parameters) + ``weights.safetensors`` (network weights, quantile tables)."""
-        self._check_fitted()
-        model_config, tensors = self._state()
-        config = {
-            "synthesizer": getattr(type(self), "registry_name", type(self).__name__),
-            "params": self.get_params(),
-            "schema": self.schema_.to_dict(),
-            "input_kind": self.input_kind_,
-            "dtypes": getattr(self, "dtypes_", None),
-            "array_dtype": getattr(self, "array_dtype_", None),
-            "class_names": list(self.class_names_),
-            "class_counts": self.class_counts_.tolist(),
-            "model": model_config,
+    def _state(self) -> dict[str, Any]:
+        return {
+            "schema_": self.schema_.to_dict(),
+            "input_kind_": self.input_kind_,
+            "dtypes_": getattr(self, "dtypes_", None),
+            "array_dtype_": getattr(self, "array_dtype_", None),
+            "class_counts_": self.class_counts_.tolist(),
+            "model": {},
         }
-        tensors = {
-            **tensors,
-            "num_min": torch.from_numpy(self.num_min_.copy()),
-            "num_max": torch.from_numpy(self.num_max_.copy()),
+
+    def _tensors(self) -> dict[str, torch.Tensor]:
+        return {
+            "num_min": torch.from_numpy(np.ascontiguousarray(self.num_min_, dtype=np.float64)),
+            "num_max": torch.from_numpy(np.ascontiguousarray(self.num_max_, dtype=np.float64)),
         }
-        save_model_dir(path, config, tensors)
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> Self:
-        """Load a synthesizer written by :meth:`save` (called on the base class, the class is
-        looked up in the registry)."""
-        config, tensors = load_model_dir(path)
-        name = config["synthesizer"]
-        klass: type[TabularSynthesizer] = cls
-        if getattr(cls, "registry_name", None) != name:
-            from genaug import registry
+    def _upgrade_state(cls, state: dict[str, Any], version: int) -> dict[str, Any]:
+        if version >= 2 or "schema" not in state:
+            return state
+        # format 1: {"schema", "input_kind", "dtypes", "array_dtype", "class_names",
+        # "class_counts", "model"} at the top of config.json
+        schema = state["schema"]
+        columns = schema.get("columns", []) if isinstance(schema, dict) else []
+        return {
+            "class_names_": state.get("class_names"),
+            "modality_": "tabular",
+            "sample_shape_": [len(columns)],
+            "history_": {},
+            "schema_": schema,
+            "input_kind_": state.get("input_kind"),
+            "dtypes_": state.get("dtypes"),
+            "array_dtype_": state.get("array_dtype"),
+            "class_counts_": state.get("class_counts"),
+            "model": state.get("model", {}),
+        }
 
-            klass = registry.get("synthesizer", name)
-            if not issubclass(klass, cls):
-                raise TypeError(f"{path} holds a {klass.__name__}, not a {cls.__name__}")
-        obj = klass(**config["params"])
-        obj.schema_ = TableSchema.from_dict(config["schema"])
-        obj.input_kind_ = config["input_kind"]
-        if config.get("dtypes") is not None:
-            obj.dtypes_ = config["dtypes"]
-        if config.get("array_dtype") is not None:
-            obj.array_dtype_ = config["array_dtype"]
-        obj.class_names_ = tuple(config["class_names"])
-        obj.class_counts_ = np.asarray(config["class_counts"], dtype=np.int64)
-        obj.cardinalities_ = [len(s.categories) for s in obj.schema_.discrete]
-        obj.num_min_ = tensors.pop("num_min").numpy()
-        obj.num_max_ = tensors.pop("num_max").numpy()
-        obj._set_state(config["model"], tensors)
-        obj.is_fitted_ = True
-        return obj
+    def _restore_state(self, state: dict[str, Any]) -> None:
+        self.schema_ = TableSchema.from_dict(state["schema_"])
+        kind = state["input_kind_"]
+        if kind not in ("frame", "array"):
+            raise ValueError(f"input_kind_ must be 'frame' or 'array'; got {kind!r}")
+        self.input_kind_ = kind
+        if kind == "frame":
+            dtypes = state["dtypes_"]
+            if not isinstance(dtypes, dict) or set(dtypes) != set(self.schema_.names):
+                raise ValueError(f"dtypes_ must map every column {self.schema_.names} to a dtype")
+            self.dtypes_ = dtypes
+        else:
+            self.array_dtype_ = str(np.dtype(state["array_dtype_"]))
+        counts = np.asarray(state["class_counts_"], dtype=np.int64)
+        if counts.shape != (len(self.class_names_),):
+            raise ValueError(
+                f"class_counts_ must hold one count per class ({len(self.class_names_)}); "
+                f"got {counts.tolist()}"
+            )
+        self.class_counts_ = counts
+        self.cardinalities_ = [len(s.categories) for s in self.schema_.discrete]
+        if tuple(self.sample_shape_) != (len(self.schema_.names),):
+            raise ValueError(
+                f"sample_shape_ {list(self.sample_shape_)} disagrees with the {len(self.schema_.names)} "
+                "columns of schema_"
+            )
+        self._restore_model_state(state.get("model") or {})
+
+    def _restore_model_state(self, model: dict[str, Any]) -> None:
+        """Restore the subclass's JSON state (``state["model"]``) before the weights are read."""
+
+    def _expected_tensors(self) -> dict[str, TensorSpec]:
+        p = len(self.schema_.numeric)
+        specs = {"num_min": TensorSpec((p,), torch.float64), "num_max": TensorSpec((p,), torch.float64)}
+        for prefix, (_, factory) in self._nets().items():
+            with torch.device("meta"):
+                net = factory()
+            for k, v in net.state_dict().items():
+                specs[f"{prefix}.{k}"] = TensorSpec(tuple(v.shape), v.dtype)
+        return specs
+
+    def _restore(self, state: dict[str, Any], tensors: dict[str, torch.Tensor]) -> None:
+        self.num_min_ = tensors["num_min"].numpy()
+        self.num_max_ = tensors["num_max"].numpy()
+        for prefix, (attr, factory) in self._nets().items():
+            net = empty_module(factory)
+            start = len(prefix) + 1
+            net.load_state_dict({k[start:]: v for k, v in tensors.items() if k.startswith(prefix + ".")})
+            setattr(self, attr, net.eval())
+
+    # -------------------------------------------------------------------- networks
+    def _nets(self) -> dict[str, tuple[str, Callable[[], nn.Module]]]:
+        """``{tensor prefix: (attribute, factory)}`` of the networks, in the order they are
+        built (the factories read the fitted layout); empty for models without networks."""
+        return {}
+
+    def _build_nets(self, generator: torch.Generator) -> None:
+        """Build every network of :meth:`_nets`, initialised from ``generator`` in order."""
+        for attr, factory in self._nets().values():
+            setattr(self, attr, build_module(factory, generator))
+
+    def _net_tensors(self) -> dict[str, torch.Tensor]:
+        out: dict[str, torch.Tensor] = {}
+        for prefix, (attr, _) in self._nets().items():
+            out.update({f"{prefix}.{k}": v for k, v in getattr(self, attr).state_dict().items()})
+        return out
 
     # ----------------------------------------------------------------------- subclass API
     @abstractmethod
-    def _fit(self, num: np.ndarray, codes: np.ndarray, y: np.ndarray, generator: torch.Generator) -> None:
+    def _fit_table(
+        self, num: np.ndarray, codes: np.ndarray, y: np.ndarray, generator: torch.Generator
+    ) -> None:
         """Learn from ``num`` (N, P) float64, ``codes`` (N, Q) int64 and labels ``y`` (N,)."""
 
     @abstractmethod
     def _sample_class(self, c: int, n: int, generator: torch.Generator) -> tuple[np.ndarray, np.ndarray]:
         """``num`` (n, P) and ``codes`` (n, Q) for n rows of class ``c``."""
-
-    @abstractmethod
-    def _state(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
-        """JSON-able model config and named tensors."""
-
-    @abstractmethod
-    def _set_state(self, config: dict[str, Any], tensors: dict[str, torch.Tensor]) -> None:
-        """Inverse of :meth:`_state`."""

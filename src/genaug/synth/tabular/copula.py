@@ -29,6 +29,7 @@ from scipy.stats import rankdata
 
 from genaug.registry import register
 from genaug.rng import draw_seed
+from genaug.serialization import TensorSpec
 from genaug.synth.tabular.base import TabularSynthesizer
 from genaug.synth.tabular.transformer import fit_quantiles, from_uniform
 from genaug.validation import check_int, check_range
@@ -56,7 +57,9 @@ class GaussianCopula(TabularSynthesizer):
         if shrinkage != "auto":
             check_range("shrinkage", shrinkage, 0.0, 1.0)
 
-    def _fit(self, num: np.ndarray, codes: np.ndarray, y: np.ndarray, generator: torch.Generator) -> None:
+    def _fit_table(
+        self, num: np.ndarray, codes: np.ndarray, y: np.ndarray, generator: torch.Generator
+    ) -> None:
         rng = np.random.default_rng(draw_seed(generator))
         n_classes = len(self.class_names_)
         p, q = num.shape[1], codes.shape[1]
@@ -118,14 +121,26 @@ class GaussianCopula(TabularSynthesizer):
             start += k
         return num, codes
 
-    def _state(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
-        return {}, {
+    def _tensors(self) -> dict[str, torch.Tensor]:
+        return {
+            **super()._tensors(),
             "quantiles": torch.from_numpy(self.quantiles_),
             "probs": torch.from_numpy(self.probs_),
             "chol": torch.from_numpy(self.chol_),
         }
 
-    def _set_state(self, config: dict[str, Any], tensors: dict[str, torch.Tensor]) -> None:
+    def _expected_tensors(self) -> dict[str, TensorSpec]:
+        k, p = len(self.class_names_), len(self.schema_.numeric)
+        d = p + len(self.cardinalities_)
+        return {
+            **super()._expected_tensors(),
+            "quantiles": TensorSpec((k, p, self.n_quantiles), torch.float64),
+            "probs": TensorSpec((k, sum(self.cardinalities_)), torch.float64),
+            "chol": TensorSpec((k, d, d), torch.float64),
+        }
+
+    def _restore(self, state: dict[str, Any], tensors: dict[str, torch.Tensor]) -> None:
+        super()._restore(state, tensors)
         self.quantiles_ = tensors["quantiles"].numpy()
         self.probs_ = tensors["probs"].numpy()
         self.chol_ = tensors["chol"].numpy()

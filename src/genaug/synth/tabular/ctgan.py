@@ -33,8 +33,10 @@ from torch import nn
 
 from genaug.registry import register
 from genaug.rng import draw_seed
+from genaug.serialization import TensorSpec
+from genaug.synth.nn import mlp
 from genaug.synth.tabular.base import TabularSynthesizer, progress_bar
-from genaug.synth.tabular.nets import ResidualMLP, mlp
+from genaug.synth.tabular.nets import ResidualMLP
 from genaug.synth.tabular.transformer import TableEncoder
 from genaug.validation import check_int, check_range
 
@@ -150,13 +152,14 @@ class CTGAN(TabularSynthesizer):
     def _cond_dim(self) -> int:
         return len(self.class_names_) + sum(self.cardinalities_)
 
-    def _build(self, generator: torch.Generator) -> None:
-        dim = self.encoder_.dim_
-        self.gen_net_ = ResidualMLP(
-            self.embedding_dim + self._cond_dim, list(self.generator_hidden), dim, generator
-        )
-        sizes = [(dim + self._cond_dim) * self.pac, *self.discriminator_hidden, 1]
-        self.disc_net_ = mlp(sizes, generator, activation=nn.LeakyReLU)
+    def _nets(self) -> dict[str, tuple[str, Any]]:
+        dim, cond = self.encoder_.dim_, self._cond_dim
+        gen_hidden = list(self.generator_hidden)
+        sizes = [(dim + cond) * self.pac, *self.discriminator_hidden, 1]
+        return {
+            "gen": ("gen_net_", lambda: ResidualMLP(self.embedding_dim + cond, gen_hidden, dim)),
+            "disc": ("disc_net_", lambda: mlp(sizes, activation=lambda: nn.LeakyReLU(0.2))),
+        }
 
     def _cond(self, classes: np.ndarray, cols: np.ndarray, values: np.ndarray) -> torch.Tensor:
         n, n_classes = len(classes), len(self.class_names_)
@@ -197,9 +200,13 @@ class CTGAN(TabularSynthesizer):
         return loss / len(cols)
 
     # ----------------------------------------------------------------------------------- fit
-    def _fit(self, num: np.ndarray, codes: np.ndarray, y: np.ndarray, generator: torch.Generator) -> None:
+    def _fit_table(
+        self, num: np.ndarray, codes: np.ndarray, y: np.ndarray, generator: torch.Generator
+    ) -> None:
         seed = draw_seed(generator)
-        self.encoder_ = TableEncoder(max_modes=self.max_modes).fit(num, self.cardinalities_, seed)
+        self.encoder_ = TableEncoder(numeric="modes", max_modes=self.max_modes).fit_arrays(
+            num, self.cardinalities_, seed=seed
+        )
         data = torch.from_numpy(self.encoder_.encode(num, codes, np.random.default_rng(seed)))
         n_classes = len(self.class_names_)
         sampler = _CondSampler(y, codes, self.cardinalities_, n_classes)
@@ -208,13 +215,13 @@ class CTGAN(TabularSynthesizer):
         for j, k in enumerate(self.cardinalities_):
             for c in range(n_classes):
                 self.freq_[c, offsets[j] : offsets[j + 1]] = np.bincount(codes[y == c, j], minlength=k)
-        self._build(generator)
+        self._build_nets(generator)
         betas = (0.5, 0.9)
         opt_g = torch.optim.Adam(self.gen_net_.parameters(), lr=self.lr, betas=betas, weight_decay=1e-6)
         opt_d = torch.optim.Adam(self.disc_net_.parameters(), lr=self.lr, betas=betas, weight_decay=1e-6)
         b, tau = self.batch_size, self.gumbel_tau
         self.gen_net_.train()
-        with progress_bar("CTGAN", self.steps, self.progress) as advance:
+        with progress_bar(self.steps, "CTGAN", self.progress) as advance:
             for _ in range(self.steps):
                 for _ in range(self.discriminator_steps):
                     classes, cols, values, rows = sampler.draw(b, generator)
@@ -238,7 +245,7 @@ class CTGAN(TabularSynthesizer):
                 opt_g.zero_grad()
                 loss_g.backward()
                 opt_g.step()
-                advance(loss_g.item())
+                advance(loss=loss_g.item())
         self.gen_net_.eval()
 
     # -------------------------------------------------------------------------------- sample
@@ -263,16 +270,19 @@ class CTGAN(TabularSynthesizer):
         return self.encoder_.decode(out.numpy())
 
     # ----------------------------------------------------------------------------- save/load
-    def _state(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
-        tensors = {f"gen.{k}": v for k, v in self.gen_net_.state_dict().items()}
-        tensors.update({f"disc.{k}": v for k, v in self.disc_net_.state_dict().items()})
-        tensors["freq"] = torch.from_numpy(self.freq_)
-        return {"encoder": self.encoder_.to_dict()}, tensors
+    def _state(self) -> dict[str, Any]:
+        return {**super()._state(), "model": {"encoder": self.encoder_.to_dict()}}
 
-    def _set_state(self, config: dict[str, Any], tensors: dict[str, torch.Tensor]) -> None:
-        self.encoder_ = TableEncoder.from_dict(config["encoder"])
-        self._build(torch.Generator().manual_seed(0))
-        self.gen_net_.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("gen.")})
-        self.disc_net_.load_state_dict({k[5:]: v for k, v in tensors.items() if k.startswith("disc.")})
+    def _tensors(self) -> dict[str, torch.Tensor]:
+        return {**super()._tensors(), **self._net_tensors(), "freq": torch.from_numpy(self.freq_)}
+
+    def _restore_model_state(self, model: dict[str, Any]) -> None:
+        self.encoder_ = TableEncoder.from_dict(model["encoder"])
+
+    def _expected_tensors(self) -> dict[str, TensorSpec]:
+        shape = (len(self.class_names_), sum(self.cardinalities_))
+        return {**super()._expected_tensors(), "freq": TensorSpec(shape, torch.float64)}
+
+    def _restore(self, state: dict[str, Any], tensors: dict[str, torch.Tensor]) -> None:
+        super()._restore(state, tensors)
         self.freq_ = tensors["freq"].numpy()
-        self.gen_net_.eval()

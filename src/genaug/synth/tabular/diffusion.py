@@ -1,7 +1,9 @@
-"""Diffusion math for TabDDPM: a cosine schedule, Gaussian DDPM steps and multinomial diffusion.
+"""Diffusion math for TabDDPM: the shared schedule and Gaussian steps, plus multinomial diffusion.
 
 Timesteps are ``t = 0 .. T-1``; ``abar[t]`` is the cumulative product of ``alpha = 1 - beta`` up
-to and including step t, and ``abar_prev[t] = abar[t-1]`` with ``abar_prev[0] = 1``.
+to and including step t, and ``abar_prev[t] = abar[t-1]`` with ``abar_prev[0] = 1``. The
+schedule, the forward noising and the Gaussian reverse step are those of every diffusion model
+in the project (:mod:`genaug.synth.schedules`: ``make_betas``, ``q_sample``, ``ddpm_step``).
 
 Gaussian (numeric columns, epsilon prediction):
 ``x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps``; the reverse step uses the posterior
@@ -16,10 +18,11 @@ which at ``t = 0`` is the negative log-likelihood of ``x_0``.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import torch
+
+from genaug.synth.schedules import alphas_cumprod, ddpm_step, make_betas, q_sample
 
 __all__ = [
     "Schedule",
@@ -48,38 +51,27 @@ class Schedule:
         return len(self.betas)
 
 
-def cosine_schedule(steps: int, s: float = 0.008, max_beta: float = 0.999) -> Schedule:
-    """The cosine schedule of Nichol & Dhariwal (2021) with ``steps`` timesteps."""
-    t = torch.arange(steps + 1, dtype=torch.float64) / steps
-    f = torch.cos((t + s) / (1 + s) * math.pi / 2) ** 2
-    betas = torch.clamp(1 - f[1:] / f[:-1], max=max_beta)
-    alphas = 1 - betas
-    abar = torch.cumprod(alphas, dim=0)
+def cosine_schedule(steps: int) -> Schedule:
+    """The cosine schedule of Nichol & Dhariwal (2021) with ``steps`` timesteps
+    (``make_betas("cosine", steps)``)."""
+    betas = make_betas("cosine", steps)
+    abar = alphas_cumprod(betas)
     abar_prev = torch.cat([torch.ones(1, dtype=torch.float64), abar[:-1]])
-    return Schedule(betas, alphas, abar, abar_prev)
+    return Schedule(betas, 1 - betas, abar, abar_prev)
 
 
 def gaussian_q_sample(
     sched: Schedule, x0: torch.Tensor, t: torch.Tensor, noise: torch.Tensor
 ) -> torch.Tensor:
-    """``x_t`` from ``x_0`` (B, P), timesteps ``t`` (B,) and ``noise`` (B, P)."""
-    a = sched.abar[t].float()[:, None]
-    return a.sqrt() * x0 + (1 - a).sqrt() * noise
+    """``x_t`` from ``x_0`` (B, P), timesteps ``t`` (B,) and ``noise`` (B, P) (``q_sample``)."""
+    return q_sample(x0, t, noise, sched.abar)
 
 
 def gaussian_step(
     sched: Schedule, x_t: torch.Tensor, eps: torch.Tensor, t: int, noise: torch.Tensor, clip: float
 ) -> torch.Tensor:
-    """One ancestral step ``x_t -> x_{t-1}`` given predicted noise ``eps`` (no noise at t = 0)."""
-    abar, abar_prev, beta = float(sched.abar[t]), float(sched.abar_prev[t]), float(sched.betas[t])
-    x0 = ((x_t - math.sqrt(1 - abar) * eps) / math.sqrt(abar)).clamp(-clip, clip)
-    c0 = beta * math.sqrt(abar_prev) / (1 - abar)
-    ct = (1 - abar_prev) * math.sqrt(1 - beta) / (1 - abar)
-    mean = c0 * x0 + ct * x_t
-    if t == 0:
-        return mean
-    var = beta * (1 - abar_prev) / (1 - abar)
-    return mean + math.sqrt(var) * noise
+    """One ancestral step ``x_t -> x_{t-1}`` given predicted noise ``eps`` (``ddpm_step``)."""
+    return ddpm_step(x_t, eps, t, sched.betas, sched.abar, noise=noise, clip=clip)
 
 
 def _bcast(v: torch.Tensor, like: torch.Tensor) -> torch.Tensor:

@@ -28,9 +28,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from genaug.registry import register
+from genaug.serialization import TensorSpec
+from genaug.synth.nn import mlp, sinusoidal_embedding
 from genaug.synth.tabular import diffusion as D
 from genaug.synth.tabular.base import TabularSynthesizer, class_batch_sampler, draw_batch, progress_bar
-from genaug.synth.tabular.nets import embedding, linear, mlp, sinusoidal
 from genaug.synth.tabular.transformer import fit_quantiles, from_normal, to_normal
 from genaug.validation import check_int, check_range
 
@@ -40,18 +41,16 @@ __all__ = ["TabDDPM"]
 class _Denoiser(nn.Module):
     """``(x_t, t, y) -> [eps_hat | logits]``. Shape: (B, d_in), (B,), (B,) -> (B, d_in)."""
 
-    def __init__(
-        self, d_in: int, hidden: Sequence[int], n_classes: int, emb: int, g: torch.Generator
-    ) -> None:
+    def __init__(self, d_in: int, hidden: Sequence[int], n_classes: int, emb: int) -> None:
         super().__init__()
         self.emb = emb
-        self.proj = linear(d_in, emb, g)
-        self.time = mlp([emb, emb, emb], g, activation=nn.SiLU)
-        self.label = embedding(n_classes, emb, g)
-        self.body = mlp([emb, *hidden, d_in], g)
+        self.proj = nn.Linear(d_in, emb)
+        self.time = mlp([emb, emb, emb], activation=nn.SiLU)
+        self.label = nn.Embedding(n_classes, emb)
+        self.body = mlp([emb, *hidden, d_in], activation=nn.ReLU)
 
     def forward(self, x: torch.Tensor, t: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        e = self.time(sinusoidal(t, self.emb)) + F.silu(self.label(y))
+        e = self.time(sinusoidal_embedding(t, self.emb)) + F.silu(self.label(y))
         return self.body(self.proj(x) + e)
 
 
@@ -115,11 +114,14 @@ class TabDDPM(TabularSynthesizer):
     def _join(self, num: torch.Tensor, cats: list[torch.Tensor]) -> torch.Tensor:
         return torch.cat([num, *[c.reshape(c.shape[0], -1) for c in cats]], dim=1)
 
-    def _build(self, generator: torch.Generator) -> None:
-        self.net_ = _Denoiser(self.d_in_, list(self.hidden), len(self.class_names_), self.emb_dim, generator)
+    def _nets(self) -> dict[str, tuple[str, Any]]:
+        d_in, hidden, k, emb = self.d_in_, list(self.hidden), len(self.class_names_), self.emb_dim
+        return {"net": ("net_", lambda: _Denoiser(d_in, hidden, k, emb))}
 
     # ------------------------------------------------------------------------------ fit
-    def _fit(self, num: np.ndarray, codes: np.ndarray, y: np.ndarray, generator: torch.Generator) -> None:
+    def _fit_table(
+        self, num: np.ndarray, codes: np.ndarray, y: np.ndarray, generator: torch.Generator
+    ) -> None:
         self._layout()
         self.quantiles_ = np.stack([fit_quantiles(num[:, j], self.n_quantiles) for j in range(self.p_)]) \
             if self.p_ else np.zeros((0, self.n_quantiles))  # fmt: skip
@@ -129,12 +131,12 @@ class TabDDPM(TabularSynthesizer):
         ).float()  # fmt: skip
         x_cat = [F.one_hot(torch.from_numpy(codes[:, cols]), k).float() for k, cols in self.groups_]
         labels = torch.from_numpy(y)
-        self._build(generator)
+        self._build_nets(generator)
         opt = torch.optim.AdamW(self.net_.parameters(), lr=self.lr, weight_decay=self.weight_decay)
         probs, members = class_batch_sampler(y, len(self.class_names_))
         sched = self.schedule_
         self.net_.train()
-        with progress_bar("TabDDPM", self.steps, self.progress) as advance:
+        with progress_bar(self.steps, "TabDDPM", self.progress) as advance:
             for _ in range(self.steps):
                 rows, _ = draw_batch(probs, members, self.batch_size, generator)
                 b = len(rows)
@@ -158,7 +160,7 @@ class TabDDPM(TabularSynthesizer):
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
-                advance(loss.item())
+                advance(loss=loss.item())
         self.net_.eval()
 
     # --------------------------------------------------------------------------- sample
@@ -191,14 +193,17 @@ class TabDDPM(TabularSynthesizer):
         return num, codes
 
     # ------------------------------------------------------------------------ save/load
-    def _state(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
-        tensors = {f"net.{k}": v for k, v in self.net_.state_dict().items()}
-        tensors["quantiles"] = torch.from_numpy(np.ascontiguousarray(self.quantiles_))
-        return {}, tensors
+    def _tensors(self) -> dict[str, torch.Tensor]:
+        quantiles = torch.from_numpy(np.ascontiguousarray(self.quantiles_))
+        return {**super()._tensors(), **self._net_tensors(), "quantiles": quantiles}
 
-    def _set_state(self, config: dict[str, Any], tensors: dict[str, torch.Tensor]) -> None:
+    def _restore_model_state(self, model: dict[str, Any]) -> None:
         self._layout()
-        self._build(torch.Generator().manual_seed(0))
-        self.net_.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("net.")})
+
+    def _expected_tensors(self) -> dict[str, TensorSpec]:
+        shape = (self.p_, self.n_quantiles)
+        return {**super()._expected_tensors(), "quantiles": TensorSpec(shape, torch.float64)}
+
+    def _restore(self, state: dict[str, Any], tensors: dict[str, torch.Tensor]) -> None:
+        super()._restore(state, tensors)
         self.quantiles_ = tensors["quantiles"].numpy()
-        self.net_.eval()

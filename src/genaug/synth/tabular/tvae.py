@@ -29,8 +29,9 @@ from torch import nn
 
 from genaug.registry import register
 from genaug.rng import draw_seed
+from genaug.serialization import TensorSpec
+from genaug.synth.nn import mlp
 from genaug.synth.tabular.base import TabularSynthesizer, class_batch_sampler, draw_batch, progress_bar
-from genaug.synth.tabular.nets import linear, mlp
 from genaug.synth.tabular.transformer import TableEncoder
 from genaug.validation import check_int, check_range
 
@@ -38,11 +39,11 @@ __all__ = ["TVAE"]
 
 
 class _Encoder(nn.Module):
-    def __init__(self, n_in: int, hidden: Sequence[int], latent: int, generator: torch.Generator) -> None:
+    def __init__(self, n_in: int, hidden: Sequence[int], latent: int) -> None:
         super().__init__()
-        self.body = mlp([n_in, *hidden], generator, final_activation=True)
-        self.mu = linear(hidden[-1], latent, generator)
-        self.logvar = linear(hidden[-1], latent, generator)
+        self.body = mlp([n_in, *hidden], activation=nn.ReLU, final_activation=True)
+        self.mu = nn.Linear(hidden[-1], latent)
+        self.logvar = nn.Linear(hidden[-1], latent)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         h = self.body(x)
@@ -96,26 +97,33 @@ class TVAE(TabularSynthesizer):
         if not hidden or any(isinstance(h, bool) or not isinstance(h, int) or h < 1 for h in hidden):
             raise ValueError(f"hidden must be a non-empty sequence of positive ints; got {hidden!r}")
 
-    def _build(self, generator: torch.Generator) -> None:
+    def _nets(self) -> dict[str, tuple[str, Any]]:
         dim, n_classes = self.encoder_.dim_, len(self.class_names_)
-        self.enc_net_ = _Encoder(dim + n_classes, list(self.hidden), self.latent_dim, generator)
-        self.dec_net_ = mlp([self.latent_dim + n_classes, *list(self.hidden)[::-1], dim], generator)
-        self.log_sigma_ = nn.Parameter(torch.full((dim,), float(np.log(0.1))))
+        hidden, latent = list(self.hidden), self.latent_dim
+        return {
+            "enc": ("enc_net_", lambda: _Encoder(dim + n_classes, hidden, latent)),
+            "dec": ("dec_net_", lambda: mlp([latent + n_classes, *hidden[::-1], dim], activation=nn.ReLU)),
+        }
 
-    def _fit(self, num: np.ndarray, codes: np.ndarray, y: np.ndarray, generator: torch.Generator) -> None:
+    def _fit_table(
+        self, num: np.ndarray, codes: np.ndarray, y: np.ndarray, generator: torch.Generator
+    ) -> None:
         seed = draw_seed(generator)
-        self.encoder_ = TableEncoder(max_modes=self.max_modes).fit(num, self.cardinalities_, seed)
+        self.encoder_ = TableEncoder(numeric="modes", max_modes=self.max_modes).fit_arrays(
+            num, self.cardinalities_, seed=seed
+        )
         rng = np.random.default_rng(seed)
         data = torch.from_numpy(self.encoder_.encode(num, codes, rng))
         n_classes = len(self.class_names_)
         onehot = F.one_hot(torch.from_numpy(y), n_classes).float()
-        self._build(generator)
+        self._build_nets(generator)
+        self.log_sigma_ = nn.Parameter(torch.full((self.encoder_.dim_,), float(np.log(0.1))))
         params = [*self.enc_net_.parameters(), *self.dec_net_.parameters(), self.log_sigma_]
         opt = torch.optim.Adam(params, lr=self.lr, weight_decay=1e-5)
         probs, members = class_batch_sampler(y, n_classes)
         self.enc_net_.train()
         self.dec_net_.train()
-        with progress_bar("TVAE", self.steps, self.progress) as advance:
+        with progress_bar(self.steps, "TVAE", self.progress) as advance:
             for _ in range(self.steps):
                 rows, _ = draw_batch(probs, members, self.batch_size, generator)
                 x, c = data[rows], onehot[rows]
@@ -131,7 +139,7 @@ class TVAE(TabularSynthesizer):
                 opt.step()
                 with torch.no_grad():
                     self.log_sigma_.clamp_(np.log(0.01), np.log(1.0))
-                advance(loss.item())
+                advance(loss=loss.item())
         self.enc_net_.eval()
         self.dec_net_.eval()
 
@@ -150,17 +158,18 @@ class TVAE(TabularSynthesizer):
         rng = np.random.default_rng(draw_seed(generator))
         return self.encoder_.decode(out.numpy(), rng=rng)
 
-    def _state(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
-        tensors = {f"enc.{k}": v for k, v in self.enc_net_.state_dict().items()}
-        tensors.update({f"dec.{k}": v for k, v in self.dec_net_.state_dict().items()})
-        tensors["log_sigma"] = self.log_sigma_.detach()
-        return {"encoder": self.encoder_.to_dict()}, tensors
+    def _state(self) -> dict[str, Any]:
+        return {**super()._state(), "model": {"encoder": self.encoder_.to_dict()}}
 
-    def _set_state(self, config: dict[str, Any], tensors: dict[str, torch.Tensor]) -> None:
-        self.encoder_ = TableEncoder.from_dict(config["encoder"])
-        self._build(torch.Generator().manual_seed(0))
-        self.enc_net_.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("enc.")})
-        self.dec_net_.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("dec.")})
+    def _tensors(self) -> dict[str, torch.Tensor]:
+        return {**super()._tensors(), **self._net_tensors(), "log_sigma": self.log_sigma_.detach()}
+
+    def _restore_model_state(self, model: dict[str, Any]) -> None:
+        self.encoder_ = TableEncoder.from_dict(model["encoder"])
+
+    def _expected_tensors(self) -> dict[str, TensorSpec]:
+        return {**super()._expected_tensors(), "log_sigma": TensorSpec((self.encoder_.dim_,), torch.float32)}
+
+    def _restore(self, state: dict[str, Any], tensors: dict[str, torch.Tensor]) -> None:
+        super()._restore(state, tensors)
         self.log_sigma_ = nn.Parameter(tensors["log_sigma"].clone())
-        self.enc_net_.eval()
-        self.dec_net_.eval()
