@@ -1,10 +1,11 @@
-"""Contract suite for every registered synthesizer of images or 1-D signals.
+"""Contract suite for every registered synthesizer, of every modality (tabular included).
 
-Parametrized over ``registry.available("synthesizer")``, keeping the library's entries whose
-``supports`` ``"image"`` or ``"signal"`` (tabular synthesizers own their suite in
-``tests/tabular``; stand-ins that other test modules register are left out). Every model is
-built from ``get_test_params()``: tiny nets and a handful of steps, so these tests check
-behaviour, never quality.
+Parametrized over ``registry.available("synthesizer")`` x the modalities each one ``supports``
+among image, signal and tabular (stand-ins that other test modules register are left out).
+Every model is built from ``get_test_params()``: tiny nets and a handful of steps, so these
+tests check behaviour, never quality. Tabular-only behaviour (dtypes, value ranges, arrays in
+and out) is in ``tests/tabular/test_synth_contract.py``; bad saved files in
+``tests/synth/test_load_hardening.py``.
 """
 
 from __future__ import annotations
@@ -12,17 +13,21 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
+from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 
 from genaug import registry
 from genaug.data.labeled import LabeledData
-from genaug.serialization import CONFIG_NAME, WEIGHTS_NAME
+from genaug.serialization import CONFIG_NAME, FORMAT_VERSION, WEIGHTS_NAME
 from genaug.synth import NotFittedError, Synthesizer, load_synthesizer
 
 SHAPES = {"image": (1, 8, 8), "signal": (1, 40)}
+MODALITIES = ("image", "signal", "tabular")
 NUM_CLASSES = 3
 PER_CLASS = 4
+TABLE_PER_CLASS = 12
 
 
 def _cases() -> list[tuple[str, str]]:
@@ -31,7 +36,7 @@ def _cases() -> list[tuple[str, str]]:
         cls = registry.get("synthesizer", name)
         if not getattr(cls, "__module__", "").startswith("genaug."):
             continue  # stand-ins registered by other test modules
-        for modality in SHAPES:
+        for modality in MODALITIES:
             if cls.supports(modality):
                 cases.append((name, modality))
     return cases
@@ -39,6 +44,8 @@ def _cases() -> list[tuple[str, str]]:
 
 CASES = _cases()
 IDS = [f"{n}-{m}" for n, m in CASES]
+TENSOR_CASES = [c for c in CASES if c[1] in SHAPES]
+TENSOR_IDS = [f"{n}-{m}" for n, m in TENSOR_CASES]
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -50,7 +57,21 @@ def _one_thread():
     torch.set_num_threads(before)
 
 
+def make_table(n_per_class: int = TABLE_PER_CLASS, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    y = np.repeat(np.arange(NUM_CLASSES), n_per_class)
+    return pd.DataFrame({
+        "amount": np.round(rng.lognormal(2 + y, 0.4), 2),
+        "count": rng.poisson(2 + y).astype(np.int64),
+        "channel": pd.Categorical(rng.choice(["web", "shop", "phone"], size=len(y))),
+        "flag": rng.random(len(y)) < 0.3 + 0.2 * y,
+    })  # fmt: skip
+
+
 def make_data(modality: str, *, n_per_class: int = PER_CLASS, seed: int = 0) -> LabeledData:
+    if modality == "tabular":
+        y = np.repeat(np.arange(NUM_CLASSES), TABLE_PER_CLASS)
+        return LabeledData(make_table(TABLE_PER_CLASS, seed), y, ("a", "b", "c"), "tabular")
     g = torch.Generator().manual_seed(seed)
     shape = SHAPES[modality]
     y = np.repeat(np.arange(NUM_CLASSES), n_per_class)
@@ -62,7 +83,9 @@ def make_data(modality: str, *, n_per_class: int = PER_CLASS, seed: int = 0) -> 
     return LabeledData(x, y, ("a", "b", "c"), modality)
 
 
-def make_pool(modality: str, n: int = 10, seed: int = 1) -> torch.Tensor:
+def make_pool(modality: str, n: int = 10, seed: int = 1) -> torch.Tensor | LabeledData:
+    if modality == "tabular":
+        return LabeledData(make_table(4, seed), np.zeros(12, dtype=np.int64), ("p",), "tabular")
     g = torch.Generator().manual_seed(seed)
     return torch.rand((n, *SHAPES[modality]), generator=g)
 
@@ -70,6 +93,23 @@ def make_pool(modality: str, n: int = 10, seed: int = 1) -> torch.Tensor:
 def build(name: str) -> Synthesizer:
     cls = registry.get("synthesizer", name)
     return cls(**cls.get_test_params())
+
+
+def load_args(synth: Synthesizer) -> dict[str, object]:
+    """What ``load`` needs from the caller (``pretrained_diffusion``: the pipeline folder)."""
+    return {k: getattr(synth, k) for k in type(synth).load_time_params}
+
+
+def same_x(a: object, b: object) -> bool:
+    if isinstance(a, torch.Tensor):
+        return isinstance(b, torch.Tensor) and torch.equal(a, b)
+    if isinstance(a, pd.DataFrame):
+        return isinstance(b, pd.DataFrame) and a.dtypes.equals(b.dtypes) and a.equals(b)
+    return np.array_equal(np.asarray(a), np.asarray(b))
+
+
+def sample_shape(data: LabeledData) -> tuple[int, ...]:
+    return tuple(int(s) for s in data.sample_shape)
 
 
 @pytest.fixture(scope="module")
@@ -82,13 +122,33 @@ def case(request, fitted_models) -> tuple[str, str, Synthesizer]:
     name, modality = request.param
     key = (name, modality)
     if key not in fitted_models:
-        fitted_models[key] = build(name).fit(make_data(modality), unlabeled=make_pool(modality), generator=0)
+        synth = build(name)
+        assert synth.fit(make_data(modality), unlabeled=make_pool(modality), generator=0) is synth
+        fitted_models[key] = synth
     return name, modality, fitted_models[key]
 
 
-def test_parameter_list_is_not_empty() -> None:
+# ----- the registry and the class contract -------------------------------------------------------
+def test_parameter_list_covers_every_modality() -> None:
     names = {n for n, _ in CASES}
     assert {"cvae", "cgan", "diffusion"} <= names
+    assert {"gaussian_copula", "tvae", "ctgan", "tabddpm"} <= {n for n, m in CASES if m == "tabular"}
+    ours = {n for n in registry.available("synthesizer")
+            if registry.get("synthesizer", n).__module__.startswith("genaug.")}  # fmt: skip
+    assert ours == names, "a registered synthesizer accepts none of image, signal, tabular"
+
+
+@pytest.mark.parametrize("name", sorted({n for n, _ in CASES}))
+def test_class_contract(name: str) -> None:
+    cls = registry.get("synthesizer", name)
+    assert issubclass(cls, Synthesizer) and cls.registry_name == name and cls.registry_kind == "synthesizer"
+    for flag in ("uses_unlabeled", "requires_unlabeled", "seeded_sampling"):
+        assert isinstance(getattr(cls, flag), bool), flag
+    assert not (cls.requires_unlabeled and not cls.uses_unlabeled)
+    assert all(isinstance(cls.supports(m), bool) for m in MODALITIES)
+    accepted = cls.accepted_modalities()
+    assert accepted and all(cls.supports(m) for m in accepted)
+    assert isinstance(cls.load_time_params, tuple)
 
 
 @pytest.mark.parametrize(("name", "modality"), CASES, ids=IDS)
@@ -99,13 +159,16 @@ def test_constructor_stores_arguments_unchanged(name: str, modality: str) -> Non
     for key, value in params.items():
         assert getattr(obj, key) == value
     assert type(obj)(**obj.get_config()).get_config() == obj.get_config()
+    assert obj.get_params() == obj.get_config()
     assert not [k for k in vars(obj) if k.endswith("_")], "unfitted object has fitted state"
     assert name in repr(obj) or cls.__name__ in repr(obj)
 
 
+# ----- fit and sample ----------------------------------------------------------------------------
 def test_fit_returns_self_and_sets_state(case) -> None:
     _, modality, synth = case
-    assert synth.sample_shape_ == SHAPES[modality]
+    data = make_data(modality)
+    assert synth.sample_shape_ == sample_shape(data)
     assert synth.modality_ == modality
     assert synth.class_names_ == ("a", "b", "c")
     assert isinstance(synth.history_, dict)
@@ -116,11 +179,13 @@ def test_sample_shapes_labels_counts(case) -> None:
     out = synth.sample(3, generator=1)
     assert isinstance(out, LabeledData)
     assert out.modality == modality
-    assert tuple(out.x.shape) == (3 * NUM_CLASSES, *SHAPES[modality])
-    assert out.x.dtype == torch.float32
-    assert torch.isfinite(out.x).all()
-    if modality == "image":
-        assert out.x.min() >= 0 and out.x.max() <= 1
+    assert len(out) == 3 * NUM_CLASSES and sample_shape(out) == synth.sample_shape_
+    if modality == "tabular":
+        assert list(out.x.columns) == list(make_table().columns)
+    else:
+        assert out.x.dtype == torch.float32 and torch.isfinite(out.x).all()
+        if modality == "image":
+            assert out.x.min() >= 0 and out.x.max() <= 1
     assert out.class_counts().tolist() == [3, 3, 3]
     assert out.y.tolist() == sorted(out.y.tolist())
     assert out.class_names == ("a", "b", "c")
@@ -129,7 +194,9 @@ def test_sample_shapes_labels_counts(case) -> None:
     some = synth.sample({2: 2, "a": 1}, generator=1)
     assert some.y.tolist() == [0, 2, 2]
     none = synth.sample(0, generator=1)
-    assert len(none) == 0 and tuple(none.x.shape) == (0, *SHAPES[modality])
+    assert len(none) == 0 and none.modality == modality
+    if modality != "tabular":
+        assert tuple(none.x.shape) == (0, *SHAPES[modality])
 
 
 def test_same_seed_same_samples_different_seed_different(case) -> None:
@@ -137,57 +204,100 @@ def test_same_seed_same_samples_different_seed_different(case) -> None:
     a = synth.sample(2, generator=5)
     b = synth.sample(2, generator=5)
     c = synth.sample(2, generator=6)
-    assert torch.equal(a.x, b.x)
+    assert same_x(a.x, b.x)
     # a deterministic selection (pseudo_label) says so; everything else must vary with the seed
-    assert torch.equal(a.x, c.x) != type(synth).seeded_sampling
+    assert same_x(a.x, c.x) != type(synth).seeded_sampling
     g1, g2 = torch.Generator().manual_seed(9), torch.Generator().manual_seed(9)
-    assert torch.equal(synth.sample(1, generator=g1).x, synth.sample(1, generator=g2).x)
+    assert same_x(synth.sample(1, generator=g1).x, synth.sample(1, generator=g2).x)
 
 
 def test_no_global_rng_touched(case) -> None:
     _, _, synth = case
-    state = torch.get_rng_state()
+    torch_state, np_state = torch.get_rng_state(), np.random.get_state()[1].copy()
     synth.sample(1, generator=0)
-    assert torch.equal(state, torch.get_rng_state())
+    assert torch.equal(torch_state, torch.get_rng_state())
+    assert np.array_equal(np_state, np.random.get_state()[1])
 
 
 @pytest.mark.parametrize(("name", "modality"), CASES, ids=IDS)
 def test_fit_is_deterministic(name: str, modality: str) -> None:
     data, pool = make_data(modality), make_pool(modality)
-    state = torch.get_rng_state()
+    torch_state, np_state = torch.get_rng_state(), np.random.get_state()[1].copy()
     a = build(name).fit(data, unlabeled=pool, generator=3).sample(1, generator=0)
     b = build(name).fit(data, unlabeled=pool, generator=3).sample(1, generator=0)
-    assert torch.equal(a.x, b.x)
-    assert torch.equal(state, torch.get_rng_state()), "fit touched the global RNG"
+    assert same_x(a.x, b.x)
+    assert torch.equal(torch_state, torch.get_rng_state()), "fit touched the global torch RNG"
+    assert np.array_equal(np_state, np.random.get_state()[1]), "fit touched the global numpy RNG"
 
 
+# ----- the unlabeled pool --------------------------------------------------------------------------
+def test_unlabeled_pool_is_used_or_ignored(case) -> None:
+    name, modality, synth = case
+    if type(synth).uses_unlabeled:
+        assert synth.history_["unlabeled_samples"] > 0
+    else:
+        assert synth.history_.get("unlabeled_samples", 0) == 0
+        if not type(synth).requires_unlabeled:  # accepted and ignored: the same model without it
+            alone = build(name).fit(make_data(modality), generator=0)
+            assert same_x(alone.sample(2, generator=1).x, synth.sample(2, generator=1).x)
+
+
+# ----- save and load -------------------------------------------------------------------------------
 def test_save_then_load_samples_identically(case, tmp_path) -> None:
     name, _, synth = case
-    synth.save(tmp_path / "m")
-    assert (tmp_path / "m" / CONFIG_NAME).is_file() and (tmp_path / "m" / WEIGHTS_NAME).is_file()
-    config = json.loads((tmp_path / "m" / CONFIG_NAME).read_text())
-    assert config["synthesizer"] == name
-    assert not list((tmp_path / "m").glob("*.pkl")) and not list((tmp_path / "m").glob("*.pt"))
-    cls = registry.get("synthesizer", name)
     path = tmp_path / "m"
-    for loaded in (cls.load(path), Synthesizer.load(path), load_synthesizer(path)):
+    synth.save(path)
+    assert sorted(p.name for p in path.iterdir()) == [CONFIG_NAME, WEIGHTS_NAME]
+    config = json.loads((path / CONFIG_NAME).read_text())
+    assert config["format_version"] == FORMAT_VERSION
+    assert (config["kind"], config["name"]) == ("synthesizer", name)
+    assert set(config) == {"format_version", "kind", "name", "params", "state", "genaug_version"}
+    assert config["state"]["class_names_"] == ["a", "b", "c"]
+    cls = registry.get("synthesizer", name)
+    extra = load_args(synth)
+    for loaded in (cls.load(path, **extra), Synthesizer.load(path, **extra), load_synthesizer(path, **extra)):
         assert type(loaded) is cls
         assert json.loads(json.dumps(loaded.get_config())) == json.loads(json.dumps(synth.get_config()))
-        assert loaded.class_names_ == synth.class_names_
-        assert torch.equal(loaded.sample(2, generator=4).x, synth.sample(2, generator=4).x)
+        assert loaded.class_names_ == synth.class_names_ and loaded.modality_ == synth.modality_
+        assert loaded.sample_shape_ == synth.sample_shape_
+        assert same_x(loaded.sample(2, generator=4).x, synth.sample(2, generator=4).x)
 
 
 @pytest.mark.parametrize(("name", "modality"), CASES, ids=IDS)
-def test_use_before_fit_names_the_class(name: str, modality: str, tmp_path) -> None:
+def test_use_before_fit_raises_sklearns_not_fitted_error(name: str, modality: str, tmp_path) -> None:
     synth = build(name)
     cls_name = type(synth).__name__
-    with pytest.raises(NotFittedError, match=cls_name):
+    assert NotFittedError is SklearnNotFittedError
+    with pytest.raises(SklearnNotFittedError, match=cls_name):
         synth.sample(2, generator=0)
-    with pytest.raises(NotFittedError, match=cls_name):
+    with pytest.raises(SklearnNotFittedError, match=cls_name):
         synth.save(tmp_path / "never")
+    assert not (tmp_path / "never").exists()
+
+
+# ----- bad requests and inputs ---------------------------------------------------------------------
+def test_bad_sample_request_raises(case) -> None:
+    _, _, synth = case
+    with pytest.raises(ValueError, match="n_per_class key 5 is an unseen label"):
+        synth.sample({5: 1}, generator=0)
+    with pytest.raises(ValueError, match="n_per_class key 'zebra'"):
+        synth.sample({"zebra": 1}, generator=0)
+    with pytest.raises(ValueError, match="n_per_class must be a non-negative int"):
+        synth.sample(-1, generator=0)
+    with pytest.raises(TypeError, match="n_per_class"):
+        synth.sample(1.5, generator=0)
 
 
 @pytest.mark.parametrize(("name", "modality"), CASES, ids=IDS)
+def test_an_unaccepted_modality_is_refused(name: str, modality: str) -> None:
+    synth = build(name)
+    other = next(m for m in MODALITIES if not type(synth).supports(m))
+    with pytest.raises(ValueError, match="modality"):
+        synth.fit(make_data(other), generator=0)
+    assert not hasattr(synth, "class_names_"), "a failed fit left fitted state behind"
+
+
+@pytest.mark.parametrize(("name", "modality"), TENSOR_CASES, ids=TENSOR_IDS)
 def test_bad_input_raises_value_error_naming_it(name: str, modality: str) -> None:
     synth = build(name)
     data = make_data(modality)
@@ -217,37 +327,13 @@ def test_bad_input_raises_value_error_naming_it(name: str, modality: str) -> Non
     # A pool of another sample shape.
     with pytest.raises(ValueError, match="unlabeled must have shape"):
         synth.fit(data, unlabeled=torch.rand(5, *[s + 1 for s in shape]), generator=0)
-    # A modality the synthesizer does not accept.
-    tab = LabeledData(np.zeros((3, 2)), [0, 1, 2], ("a", "b", "c"), "tabular")
-    with pytest.raises(ValueError, match="modality"):
-        synth.fit(tab, generator=0)
     # y given twice.
     with pytest.raises(ValueError, match="y must be None"):
         synth.fit(data, data.y, generator=0)
     assert not hasattr(synth, "class_names_"), "a failed fit left fitted state behind"
 
 
-def test_bad_sample_request_raises(case) -> None:
-    _, _, synth = case
-    with pytest.raises(ValueError, match="n_per_class key"):
-        synth.sample({5: 1}, generator=0)
-    with pytest.raises(ValueError, match="n_per_class key 'zebra'"):
-        synth.sample({"zebra": 1}, generator=0)
-    with pytest.raises(ValueError, match="n_per_class"):
-        synth.sample(-1, generator=0)
-    with pytest.raises(TypeError, match="n_per_class"):
-        synth.sample(1.5, generator=0)
-
-
-def test_unlabeled_pool_is_used(case) -> None:
-    _, _, synth = case
-    if type(synth).uses_unlabeled:
-        assert synth.history_["unlabeled_samples"] > 0
-    else:
-        assert synth.history_.get("unlabeled_samples", 0) == 0
-
-
-@pytest.mark.parametrize(("name", "modality"), CASES, ids=IDS)
+@pytest.mark.parametrize(("name", "modality"), TENSOR_CASES, ids=TENSOR_IDS)
 def test_raw_batch_and_labeled_pool_accepted(name: str, modality: str) -> None:
     data = make_data(modality, n_per_class=2)
     pool = LabeledData(make_pool(modality, 4), np.zeros(4, dtype=int), ("p",), modality)

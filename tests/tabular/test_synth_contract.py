@@ -1,4 +1,9 @@
-"""Contract tests for every tabular synthesizer (tiny budgets: these check behaviour, not quality)."""
+"""Tabular behaviour of every tabular synthesizer (tiny budgets: behaviour, not quality).
+
+The contract every synthesizer shares (fit/sample/save/load, seeds, NotFittedError, the pool)
+runs over the tabular ones too in ``tests/contracts/test_synthesizer_contract.py``; this file
+checks what is tabular: columns, dtypes, value ranges, arrays in and out, copies.
+"""
 
 from __future__ import annotations
 
@@ -11,15 +16,8 @@ from genaug import registry
 from genaug.data.labeled import LabeledData
 from genaug.synth.tabular import CTGAN, TVAE, GaussianCopula, NotFittedError, TabDDPM, TabularSynthesizer
 
-TINY = {
-    "gaussian_copula": {"n_quantiles": 50},
-    "tvae": {"steps": 8, "batch_size": 32, "hidden": (16,), "latent_dim": 4, "progress": False},
-    "ctgan": {"steps": 4, "batch_size": 20, "pac": 5, "embedding_dim": 8, "generator_hidden": (16,),
-              "discriminator_hidden": (16,), "progress": False},
-    "tabddpm": {"steps": 8, "batch_size": 32, "timesteps": 10, "hidden": (16,), "emb_dim": 8,
-                "progress": False},
-}  # fmt: skip
-NAMES = sorted(TINY)
+NAMES = ["ctgan", "gaussian_copula", "tabddpm", "tvae"]
+TINY = {name: registry.get("synthesizer", name).get_test_params() for name in NAMES}
 
 
 def make(name: str) -> TabularSynthesizer:
@@ -32,10 +30,13 @@ def fitted(request, mixed: LabeledData) -> tuple[str, TabularSynthesizer]:
 
 
 def test_registered_with_modality() -> None:
+    from genaug.synth import Synthesizer
+
     classes = {"gaussian_copula": GaussianCopula, "tvae": TVAE, "ctgan": CTGAN, "tabddpm": TabDDPM}
     for name, cls in classes.items():
         assert registry.get("synthesizer", name) is cls
-        assert cls.modalities == ("tabular",)
+        assert cls.modalities == ("tabular",) and issubclass(cls, Synthesizer)
+        assert cls.supports("tabular") and not cls.supports("image") and cls.uses_unlabeled is False
 
 
 def test_columns_dtypes_labels_counts(fitted, mixed: LabeledData) -> None:

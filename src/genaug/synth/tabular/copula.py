@@ -57,6 +57,11 @@ class GaussianCopula(TabularSynthesizer):
         if shrinkage != "auto":
             check_range("shrinkage", shrinkage, 0.0, 1.0)
 
+    @classmethod
+    def get_test_params(cls) -> dict[str, Any]:
+        """Fewer quantile levels (for fast tests)."""
+        return {"n_quantiles": 50}
+
     def _fit_table(
         self, num: np.ndarray, codes: np.ndarray, y: np.ndarray, generator: torch.Generator
     ) -> None:

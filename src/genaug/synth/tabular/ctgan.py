@@ -147,6 +147,12 @@ class CTGAN(TabularSynthesizer):
             if not hidden or any(isinstance(h, bool) or not isinstance(h, int) or h < 1 for h in hidden):
                 raise ValueError(f"{name} must be a non-empty sequence of positive ints; got {hidden!r}")
 
+    @classmethod
+    def get_test_params(cls) -> dict[str, Any]:
+        """A handful of steps on tiny networks (for fast tests)."""
+        return {"steps": 4, "batch_size": 20, "pac": 5, "embedding_dim": 8, "generator_hidden": (16,),
+                "discriminator_hidden": (16,), "progress": False}  # fmt: skip
+
     # ------------------------------------------------------------------------------ networks
     @property
     def _cond_dim(self) -> int:

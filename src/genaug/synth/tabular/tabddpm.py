@@ -92,6 +92,12 @@ class TabDDPM(TabularSynthesizer):
         if not hidden or any(isinstance(h, bool) or not isinstance(h, int) or h < 1 for h in hidden):
             raise ValueError(f"hidden must be a non-empty sequence of positive ints; got {hidden!r}")
 
+    @classmethod
+    def get_test_params(cls) -> dict[str, Any]:
+        """A handful of steps on tiny networks (for fast tests)."""
+        return {"steps": 8, "batch_size": 32, "timesteps": 10, "hidden": (16,), "emb_dim": 8,
+                "progress": False}  # fmt: skip
+
     # --------------------------------------------------------------------------- layout
     def _layout(self) -> None:
         """Group categorical columns by cardinality: ``groups_`` = [(K, [column indices])]."""

@@ -97,6 +97,11 @@ class TVAE(TabularSynthesizer):
         if not hidden or any(isinstance(h, bool) or not isinstance(h, int) or h < 1 for h in hidden):
             raise ValueError(f"hidden must be a non-empty sequence of positive ints; got {hidden!r}")
 
+    @classmethod
+    def get_test_params(cls) -> dict[str, Any]:
+        """A handful of steps on tiny networks (for fast tests)."""
+        return {"steps": 8, "batch_size": 32, "hidden": (16,), "latent_dim": 4, "progress": False}
+
     def _nets(self) -> dict[str, tuple[str, Any]]:
         dim, n_classes = self.encoder_.dim_, len(self.class_names_)
         hidden, latent = list(self.hidden), self.latent_dim
