@@ -460,8 +460,10 @@ class SavedModel:
         try:
             obj = klass(**params)
         except (TypeError, ValueError) as err:
-            raise ModelFileError(where, f"has params that {klass.__name__} refuses: {_describe(err)}",
-                                 f"the params written by {klass.__name__}.save()") from None
+            problem = _describe(err)
+            accepted = "" if "accepted" in problem else f"the params written by {klass.__name__}.save()"
+            problem = f"has params that {klass.__name__} refuses: {problem}"
+            raise ModelFileError(where, problem, accepted) from None
         try:
             obj._import_state(state)
         except ModelFileError as err:
