@@ -55,3 +55,22 @@ def test_unknown_parameter_owner_is_a_type_error() -> None:
 
     with pytest.raises(TypeError, match="Odd"):
         init_parameters_(empty_module(Odd), torch.Generator())
+
+
+def test_mlp_options_and_the_tabular_networks_use_the_shared_blocks() -> None:
+    from torch import nn
+
+    from genaug.synth.nn import mlp, sinusoidal_embedding
+    from genaug.synth.tabular import nets
+
+    net = mlp([4, 8, 3], activation=nn.ReLU, batchnorm=True, final_activation=True)
+    kinds = [type(m).__name__ for m in net]
+    assert kinds == ["Linear", "BatchNorm1d", "ReLU", "Linear", "BatchNorm1d", "ReLU"]
+    assert [type(m).__name__ for m in mlp([4, 8, 3])] == ["Linear", "SiLU", "Linear"]
+    assert not hasattr(nets, "sinusoidal") and not hasattr(nets, "mlp")  # one copy, in synth.nn
+    e = sinusoidal_embedding(torch.tensor([0, 3]), 7)
+    assert e.shape == (2, 7) and torch.equal(e[:, -1], torch.zeros(2))
+    a = build_module(lambda: nets.ResidualMLP(5, [6, 7], 2), torch.Generator().manual_seed(0))
+    b = build_module(lambda: nets.ResidualMLP(5, [6, 7], 2), torch.Generator().manual_seed(0))
+    pairs = zip(a.state_dict().values(), b.state_dict().values(), strict=True)
+    assert all(torch.equal(p, q) for p, q in pairs)

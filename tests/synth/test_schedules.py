@@ -57,3 +57,35 @@ def test_eta_requires_noise() -> None:
     ac = alphas_cumprod(make_betas("cosine", 10))
     with pytest.raises(ValueError, match="noise is required"):
         ddim_step(torch.zeros(2), torch.zeros(2), 5, 2, ac, eta=1.0)
+
+
+def test_cosine_schedule_is_the_one_of_the_nichol_dhariwal_paper() -> None:
+    import math
+
+    for t in (10, 100, 1000):
+        s = torch.arange(t + 1, dtype=torch.float64) / t
+        f = torch.cos((s + 0.008) / 1.008 * math.pi / 2) ** 2
+        abar = f[1:] / f[0]
+        ac = alphas_cumprod(make_betas("cosine", t))
+        assert torch.allclose(ac[:-1], abar[:-1], rtol=1e-10)  # the last beta is clipped at 0.999
+
+
+def test_tabular_diffusion_shares_the_schedule_and_steps() -> None:
+    from genaug.synth.schedules import ddpm_step
+    from genaug.synth.tabular import diffusion as D
+
+    sched = D.cosine_schedule(20)
+    assert torch.equal(sched.betas, make_betas("cosine", 20))
+    assert torch.equal(sched.abar, alphas_cumprod(sched.betas))
+    assert torch.equal(sched.abar_prev[1:], sched.abar[:-1]) and sched.abar_prev[0] == 1
+    g = torch.Generator().manual_seed(0)
+    x0, eps = torch.randn(5, 3, generator=g), torch.randn(5, 3, generator=g)
+    t = torch.tensor([0, 3, 7, 12, 19])
+    assert torch.equal(D.gaussian_q_sample(sched, x0, t, eps), q_sample(x0, t, eps, sched.abar))
+    x_t = q_sample(x0, 7, eps, sched.abar)
+    step = D.gaussian_step(sched, x_t, eps, 7, eps, clip=5.0)
+    assert torch.equal(step, ddpm_step(x_t, eps, 7, sched.betas, sched.abar, noise=eps, clip=5.0))
+    # with the true noise, the posterior mean at t = 0 is the clean sample
+    x1 = q_sample(x0, 0, eps, sched.abar)
+    out = ddpm_step(x1, eps, 0, sched.betas, sched.abar, noise=torch.zeros_like(eps))
+    assert torch.allclose(out, x0, atol=1e-5)

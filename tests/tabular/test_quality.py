@@ -85,6 +85,44 @@ def test_encoder_one_hot_and_scaling(real: LabeledData) -> None:
     np.testing.assert_allclose(z[:, 2:].sum(axis=1), 3.0)
     with pytest.raises(ValueError, match="not fitted"):
         TableEncoder().transform(real)
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        TableEncoder().transform(real)
+    unseen = real.x.copy()
+    unseen["channel"] = unseen["channel"].astype(str).replace("web", "moon")
+    z_unseen = enc.transform(unseen)  # an unseen category encodes as all zeros
+    assert z_unseen.shape == z.shape and (z_unseen[:, 2:5].sum(axis=1) <= 1).all()
+
+
+def test_one_table_encoder_for_metrics_and_synthesizers(real: LabeledData) -> None:
+    """quality.tabular and the synthesizers share one TableEncoder (two numeric encodings)."""
+    import torch
+
+    from genaug.data.tabular import table_schema
+    from genaug.synth.tabular.base import frame_to_arrays
+    from genaug.synth.tabular.transformer import TableEncoder as SynthEncoder
+
+    assert TableEncoder is SynthEncoder
+    schema = table_schema(real.x)
+    num, codes = frame_to_arrays(real.x, schema)
+    cards = [len(s.categories) for s in schema.discrete]
+    standard = TableEncoder().fit_arrays(num, cards)
+    np.testing.assert_allclose(standard.encode(num, codes), TableEncoder().fit_transform(real), atol=1e-6)
+    modes = TableEncoder(numeric="modes", max_modes=3).fit_arrays(num, cards, seed=0)
+    assert [s.kind for s in modes.spans_][:2] == ["alpha", "mode"] and modes.dim_ > standard.dim_
+    for enc in (standard, modes):
+        again = TableEncoder.from_dict(enc.to_dict())
+        x = again.encode(num, codes)
+        np.testing.assert_array_equal(x, enc.encode(num, codes))
+        back_num, back_codes = again.decode(x)
+        np.testing.assert_array_equal(back_codes, codes)
+        if enc is standard:
+            np.testing.assert_allclose(back_num, num, rtol=1e-5, atol=1e-4)
+            active = again.activate(torch.from_numpy(x)).numpy()
+            np.testing.assert_allclose(active[:, :2], x[:, :2])  # standardised values pass through
+    with pytest.raises(ValueError, match="numeric"):
+        TableEncoder(numeric="log")
 
 
 def test_tstr_real_copy_matches_trtr(real: LabeledData) -> None:
