@@ -14,8 +14,11 @@ pseudo_label          not generative: the unlabeled pool labeled by a teacher (s
 tabular ones          see :mod:`genaug.synth.tabular`
 ===================== ==============================================================
 
-Every synthesizer follows :class:`Synthesizer`: ``fit(X, y=None, *, unlabeled=None,
-generator=None)``, ``sample(n_per_class, *, generator=None)``, ``save(dir)``/``load(dir)``.
+Every synthesizer, tabular ones included, follows :class:`Synthesizer`: ``fit(X, y=None, *,
+unlabeled=None, generator=None)``, ``sample(n_per_class, *, generator=None)``,
+``save(dir)``/``load(dir)``, ``supports(modality)``, ``uses_unlabeled``; before fit, scikit-learn's
+``NotFittedError``. A saved folder (``config.json`` naming the registry entry +
+``weights.safetensors``, :mod:`genaug.serialization`) loads with :func:`load_synthesizer`.
 """
 
 import genaug.synth.tabular  # noqa: F401  (registers the tabular synthesizers)
