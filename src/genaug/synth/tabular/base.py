@@ -34,12 +34,14 @@ from torch import nn
 from genaug.data.labeled import LabeledData
 from genaug.data.tabular import TableSchema, table_schema
 from genaug.modalities.base import is_modality
-from genaug.rng import Seed
+from genaug.rng import Seed, draw_seed
 from genaug.serialization import TensorSpec
 from genaug.synth.base import Synthesizer, progress_bar
 from genaug.synth.nn import build_module, empty_module
+from genaug.synth.tabular.transformer import TableEncoder
 
 __all__ = [
+    "EncodedTabularSynthesizer",
     "NotFittedError",
     "TabularSynthesizer",
     "class_batch_sampler",
@@ -375,3 +377,29 @@ class TabularSynthesizer(Synthesizer):
     @abstractmethod
     def _sample_class(self, c: int, n: int, generator: torch.Generator) -> tuple[np.ndarray, np.ndarray]:
         """``num`` (n, P) and ``codes`` (n, Q) for n rows of class ``c``."""
+
+
+class EncodedTabularSynthesizer(TabularSynthesizer):
+    """A tabular synthesizer whose networks learn in the ``"modes"`` space of the
+    :class:`~genaug.synth.tabular.transformer.TableEncoder` (CTGAN, TVAE): the encoder is fit
+    in :meth:`_encode_table` and saved with the model state. Subclasses take ``max_modes``."""
+
+    max_modes: int
+
+    def _encode_table(self, num: np.ndarray, codes: np.ndarray, generator: torch.Generator) -> torch.Tensor:
+        """Fit ``encoder_`` (one seed drawn from ``generator``) and encode the training rows.
+
+        Shape:
+            (N, P), (N, Q) -> (N, D) float32.
+        """
+        seed = draw_seed(generator)
+        self.encoder_ = TableEncoder(numeric="modes", max_modes=self.max_modes).fit_arrays(
+            num, self.cardinalities_, seed=seed
+        )
+        return torch.from_numpy(self.encoder_.encode(num, codes, np.random.default_rng(seed)))
+
+    def _state(self) -> dict[str, Any]:
+        return {**super()._state(), "model": {"encoder": self.encoder_.to_dict()}}
+
+    def _restore_model_state(self, model: dict[str, Any]) -> None:
+        self.encoder_ = TableEncoder.from_dict(model["encoder"])

@@ -32,12 +32,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from genaug.registry import register
-from genaug.rng import draw_seed
 from genaug.serialization import TensorSpec
 from genaug.synth.nn import mlp
-from genaug.synth.tabular.base import TabularSynthesizer, progress_bar
+from genaug.synth.tabular.base import EncodedTabularSynthesizer, progress_bar
 from genaug.synth.tabular.nets import ResidualMLP
-from genaug.synth.tabular.transformer import TableEncoder
 from genaug.validation import check_int, check_range
 
 __all__ = ["CTGAN"]
@@ -99,7 +97,7 @@ class _CondSampler:
 
 
 @register("synthesizer", "ctgan")
-class CTGAN(TabularSynthesizer):
+class CTGAN(EncodedTabularSynthesizer):
     """Class-conditional CTGAN (WGAN-GP, training-by-sampling, PacGAN).
 
     Args:
@@ -209,11 +207,7 @@ class CTGAN(TabularSynthesizer):
     def _fit_table(
         self, num: np.ndarray, codes: np.ndarray, y: np.ndarray, generator: torch.Generator
     ) -> None:
-        seed = draw_seed(generator)
-        self.encoder_ = TableEncoder(numeric="modes", max_modes=self.max_modes).fit_arrays(
-            num, self.cardinalities_, seed=seed
-        )
-        data = torch.from_numpy(self.encoder_.encode(num, codes, np.random.default_rng(seed)))
+        data = self._encode_table(num, codes, generator)
         n_classes = len(self.class_names_)
         sampler = _CondSampler(y, codes, self.cardinalities_, n_classes)
         self.freq_ = np.zeros((n_classes, sum(self.cardinalities_)))
@@ -276,14 +270,8 @@ class CTGAN(TabularSynthesizer):
         return self.encoder_.decode(out.numpy())
 
     # ----------------------------------------------------------------------------- save/load
-    def _state(self) -> dict[str, Any]:
-        return {**super()._state(), "model": {"encoder": self.encoder_.to_dict()}}
-
     def _tensors(self) -> dict[str, torch.Tensor]:
         return {**super()._tensors(), **self._net_tensors(), "freq": torch.from_numpy(self.freq_)}
-
-    def _restore_model_state(self, model: dict[str, Any]) -> None:
-        self.encoder_ = TableEncoder.from_dict(model["encoder"])
 
     def _expected_tensors(self) -> dict[str, TensorSpec]:
         shape = (len(self.class_names_), sum(self.cardinalities_))

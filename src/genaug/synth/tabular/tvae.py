@@ -31,8 +31,7 @@ from genaug.registry import register
 from genaug.rng import draw_seed
 from genaug.serialization import TensorSpec
 from genaug.synth.nn import mlp
-from genaug.synth.tabular.base import TabularSynthesizer, class_batch_sampler, draw_batch, progress_bar
-from genaug.synth.tabular.transformer import TableEncoder
+from genaug.synth.tabular.base import EncodedTabularSynthesizer, class_batch_sampler, draw_batch, progress_bar
 from genaug.validation import check_int, check_range
 
 __all__ = ["TVAE"]
@@ -51,7 +50,7 @@ class _Encoder(nn.Module):
 
 
 @register("synthesizer", "tvae")
-class TVAE(TabularSynthesizer):
+class TVAE(EncodedTabularSynthesizer):
     """Class-conditional TVAE.
 
     Args:
@@ -113,12 +112,7 @@ class TVAE(TabularSynthesizer):
     def _fit_table(
         self, num: np.ndarray, codes: np.ndarray, y: np.ndarray, generator: torch.Generator
     ) -> None:
-        seed = draw_seed(generator)
-        self.encoder_ = TableEncoder(numeric="modes", max_modes=self.max_modes).fit_arrays(
-            num, self.cardinalities_, seed=seed
-        )
-        rng = np.random.default_rng(seed)
-        data = torch.from_numpy(self.encoder_.encode(num, codes, rng))
+        data = self._encode_table(num, codes, generator)
         n_classes = len(self.class_names_)
         onehot = F.one_hot(torch.from_numpy(y), n_classes).float()
         self._build_nets(generator)
@@ -163,14 +157,8 @@ class TVAE(TabularSynthesizer):
         rng = np.random.default_rng(draw_seed(generator))
         return self.encoder_.decode(out.numpy(), rng=rng)
 
-    def _state(self) -> dict[str, Any]:
-        return {**super()._state(), "model": {"encoder": self.encoder_.to_dict()}}
-
     def _tensors(self) -> dict[str, torch.Tensor]:
         return {**super()._tensors(), **self._net_tensors(), "log_sigma": self.log_sigma_.detach()}
-
-    def _restore_model_state(self, model: dict[str, Any]) -> None:
-        self.encoder_ = TableEncoder.from_dict(model["encoder"])
 
     def _expected_tensors(self) -> dict[str, TensorSpec]:
         return {**super()._expected_tensors(), "log_sigma": TensorSpec((self.encoder_.dim_,), torch.float32)}
