@@ -13,8 +13,9 @@ it; loading looks the class up with :func:`genaug.registry.get` and checks, befo
 read, that the file is a well-formed safetensors file, that ``config.json`` is a JSON object with
 ``params`` and ``state``, that the state agrees with the class (e.g. its declared modality) and
 that every tensor the config needs is present with the shape and dtype the config implies.
-Every problem is one :class:`ModelFileError` (a ``ValueError``) naming the file, the problem
-and what is accepted. Folders written before format version 2 still load.
+Every problem is one :class:`genaug.errors.ModelFileError` (a ``GenaugError``, so a
+``ValueError``) naming the file, the problem and what is accepted. Folders written before
+format version 2 still load.
 
 What is trusted: a saved folder is data, never code (safetensors and JSON only). Parameters
 that point outside the folder (a ``model_dir`` of ``pretrained_diffusion``) are never taken
@@ -34,6 +35,8 @@ from typing import Any, ClassVar, Self
 import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
+
+from genaug.errors import ModelFileError
 
 __all__ = [
     "CONFIG_NAME",
@@ -67,18 +70,9 @@ _DTYPES: dict[str, tuple[torch.dtype, int]] = {
 }  # fmt: skip
 
 
-class ModelFileError(ValueError):
-    """A saved model folder that cannot be loaded: names the file, the problem and what is accepted.
-
-    Attributes:
-        path: the file (or folder) at fault.
-        problem: what is wrong with it.
-        accepted: what would be accepted instead (may be empty).
-    """
-
-    def __init__(self, path: str | os.PathLike[str], problem: str, accepted: str = "") -> None:
-        self.path, self.problem, self.accepted = str(path), problem, accepted
-        super().__init__(f"{self.path}: {problem}" + (f"; accepted: {accepted}" if accepted else ""))
+def _error(path: str | os.PathLike[str], problem: str, accepted: str | None = "") -> ModelFileError:
+    """The :class:`~genaug.errors.ModelFileError` for ``path``."""
+    return ModelFileError(problem, path=path, accepted=accepted or None)
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
@@ -160,19 +154,19 @@ def read_config(path: str | os.PathLike[str]) -> dict[str, Any]:
         raise FileNotFoundError(f"{path} not found; expected a folder written by save()")
     size = path.stat().st_size
     if size > MAX_CONFIG_BYTES:
-        raise ModelFileError(path, f"is {size} bytes, over the {MAX_CONFIG_BYTES} byte limit of a config")
+        raise _error(path, f"is {size} bytes, over the {MAX_CONFIG_BYTES} byte limit of a config")
     try:
         config = json.loads(path.read_bytes().decode("utf-8"))
     except UnicodeDecodeError as err:
-        raise ModelFileError(path, f"is not UTF-8 text ({err.reason} at byte {err.start})",
+        raise _error(path, f"is not UTF-8 text ({err.reason} at byte {err.start})",
                              "the JSON object written by save()") from None
     except json.JSONDecodeError as err:
-        raise ModelFileError(path, f"is not valid JSON ({err.msg} at line {err.lineno}, column {err.colno})",
+        raise _error(path, f"is not valid JSON ({err.msg} at line {err.lineno}, column {err.colno})",
                              "the JSON object written by save()") from None
     except RecursionError:
-        raise ModelFileError(path, "nests JSON too deeply", "the JSON object written by save()") from None
+        raise _error(path, "nests JSON too deeply", "the JSON object written by save()") from None
     if not isinstance(config, dict):
-        raise ModelFileError(path, f"holds a JSON {_json_kind(config)}, not an object",
+        raise _error(path, f"holds a JSON {_json_kind(config)}, not an object",
                              "the JSON object written by save()")
     config.pop("genaug_version", None)
     return config
@@ -220,23 +214,23 @@ def inspect_weights(path: str | os.PathLike[str]) -> dict[str, TensorSpec]:
     accepted = "a safetensors file written by save()"
     size = path.stat().st_size
     if size < 8:
-        raise ModelFileError(path, f"is {'empty' if size == 0 else f'truncated ({size} bytes)'}", accepted)
+        raise _error(path, f"is {'empty' if size == 0 else f'truncated ({size} bytes)'}", accepted)
     with path.open("rb") as fh:
         n = int.from_bytes(fh.read(8), "little")
         if n > MAX_HEADER_BYTES:
-            raise ModelFileError(path, f"claims a {n} byte header, over the {MAX_HEADER_BYTES} byte limit "
+            raise _error(path, f"claims a {n} byte header, over the {MAX_HEADER_BYTES} byte limit "
                                  "(a corrupt or hostile file)", accepted)
         if n > size - 8:
-            raise ModelFileError(path, f"claims a {n} byte header but holds only {size - 8} bytes after "
+            raise _error(path, f"claims a {n} byte header but holds only {size - 8} bytes after "
                                  "the length (truncated or not a safetensors file)", accepted)
         raw = fh.read(n)
     try:
         header = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-        raise ModelFileError(path, "has a header that is not valid JSON (random bytes or a corrupt file)",
+        raise _error(path, "has a header that is not valid JSON (random bytes or a corrupt file)",
                              accepted) from None
     if not isinstance(header, dict):
-        raise ModelFileError(path, f"has a JSON {_json_kind(header)} as header, not an object", accepted)
+        raise _error(path, f"has a JSON {_json_kind(header)} as header, not an object", accepted)
     data_size = size - 8 - n
     specs: dict[str, TensorSpec] = {}
     for name, entry in header.items():
@@ -251,9 +245,9 @@ def inspect_weights(path: str | os.PathLike[str]) -> dict[str, TensorSpec]:
             and all(isinstance(o, int) and not isinstance(o, bool) for o in entry["data_offsets"])
         )
         if not ok:
-            raise ModelFileError(path, f"has a malformed header entry for tensor {name!r}", accepted)
+            raise _error(path, f"has a malformed header entry for tensor {name!r}", accepted)
         if entry.get("dtype") not in _DTYPES:
-            raise ModelFileError(path, f"stores tensor {name!r} with dtype {entry.get('dtype')!r}",
+            raise _error(path, f"stores tensor {name!r} with dtype {entry.get('dtype')!r}",
                                  f"dtypes {sorted(_DTYPES)}")
         dtype, itemsize = _DTYPES[entry["dtype"]]
         shape = tuple(entry["shape"])
@@ -262,7 +256,7 @@ def inspect_weights(path: str | os.PathLike[str]) -> dict[str, TensorSpec]:
         for s in shape:
             numel *= s
         if not 0 <= start <= end <= data_size or end - start != numel * itemsize:
-            raise ModelFileError(
+            raise _error(
                 path, f"has data offsets [{start}, {end}] for tensor {name!r} of shape {list(shape)} "
                 f"({entry['dtype']}) that do not fit its {data_size} data bytes (truncated or corrupt)",
                 accepted,
@@ -283,7 +277,7 @@ def load_weights(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
     try:
         return load_file(str(path))
     except (SafetensorError, OSError, ValueError, RuntimeError) as err:
-        raise ModelFileError(path, f"cannot be read as safetensors ({err})",
+        raise _error(path, f"cannot be read as safetensors ({err})",
                              "a safetensors file written by save()") from None
 
 
@@ -299,16 +293,16 @@ def check_device(device: Any, where: str | os.PathLike[str], *, override: str = 
     try:
         dev = torch.device(device)
     except (RuntimeError, TypeError):
-        raise ModelFileError(where, f"sets params.device to {device!r}, which is not a torch device",
+        raise _error(where, f"sets params.device to {device!r}, which is not a torch device",
                              "'cpu', 'cuda', 'cuda:<index>' or 'mps'") from None
     if dev.type == "cuda":
         count = torch.cuda.device_count() if torch.cuda.is_available() else 0
         if count == 0 or (dev.index is not None and dev.index >= count):
             have = "no CUDA device" if count == 0 else f"{count} CUDA device(s)"
-            raise ModelFileError(where, f"sets params.device to {device!r} but this machine has {have}",
+            raise _error(where, f"sets params.device to {device!r} but this machine has {have}",
                                  f"load it with {override} (load(path, device=...))")
     elif dev.type == "mps" and not (hasattr(torch.backends, "mps") and torch.backends.mps.is_available()):
-        raise ModelFileError(where, f"sets params.device to {device!r} but MPS is not available here",
+        raise _error(where, f"sets params.device to {device!r} but MPS is not available here",
                              f"load it with {override} (load(path, device=...))")
 
 
@@ -449,10 +443,10 @@ class SavedModel:
         try:
             klass = registry.get(kind, name)  # type: ignore[arg-type]
         except ValueError:
-            raise ModelFileError(where, f"names the unknown {kind} {name!r}",
+            raise _error(where, f"names the unknown {kind} {name!r}",
                                  f"registered {kind}s {registry.available(kind)}") from None  # type: ignore[arg-type]
         if not (isinstance(klass, type) and issubclass(klass, cls)):
-            raise ModelFileError(where, f"holds a {name!r} {kind} ({getattr(klass, '__name__', klass)}), "
+            raise _error(where, f"holds a {name!r} {kind} ({getattr(klass, '__name__', klass)}), "
                                  f"not a {cls.__name__}", f"a folder saved by a {cls.__name__}")
         version = config.get("format_version", 1)
         state = klass._upgrade_state(state, version)
@@ -463,13 +457,13 @@ class SavedModel:
             problem = _describe(err)
             accepted = "" if "accepted" in problem else f"the params written by {klass.__name__}.save()"
             problem = f"has params that {klass.__name__} refuses: {problem}"
-            raise ModelFileError(where, problem, accepted) from None
+            raise _error(where, problem, accepted) from None
         try:
             obj._import_state(state)
         except ModelFileError as err:
             raise _within(err, where) from None
         except _RESTORE_ERRORS as err:
-            raise ModelFileError(where, f"has a state that does not fit {klass.__name__}: {_describe(err)}",
+            raise _error(where, f"has a state that does not fit {klass.__name__}: {_describe(err)}",
                                  f"the state written by {klass.__name__}.save()") from None
         return obj, state
 
@@ -482,7 +476,7 @@ class SavedModel:
         names = cls._param_names()
         unknown = sorted(set(params) - set(names))
         if unknown:
-            raise ModelFileError(where, f"has params {unknown} that {cls.__name__} does not take",
+            raise _error(where, f"has params {unknown} that {cls.__name__} does not take",
                                  f"its arguments {names}")
         allowed = {"device", *cls.load_time_params}
         extra = sorted(set(load_args) - allowed)
@@ -493,7 +487,7 @@ class SavedModel:
         params = dict(params)
         for name in cls.load_time_params:
             if load_args.get(name) is None:
-                raise ModelFileError(
+                raise _error(
                     where, f"is a {cls.registry_name} model whose {name} is not taken from a saved file "
                     f"(the saved value {params.get(name)!r} is not trusted)",
                     f"pass the folder you trust at load time: load(path, {name}=...)",
@@ -526,7 +520,7 @@ class SavedModel:
             raise _within(err, config_path) from None
         except _RESTORE_ERRORS as err:
             name = type(self).__name__
-            raise ModelFileError(config_path, f"has a state that does not fit {name}: {_describe(err)}",
+            raise _error(config_path, f"has a state that does not fit {name}: {_describe(err)}",
                                  f"the state written by {name}.save()") from None
         if expected is None:
             return
@@ -534,12 +528,12 @@ class SavedModel:
         missing = sorted(k for k, s in expected.items() if k not in specs and not s.optional)
         if missing:
             shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
-            raise ModelFileError(weights_path, f"lacks the tensor(s) {shown} that {config_path} needs",
+            raise _error(weights_path, f"lacks the tensor(s) {shown} that {config_path} needs",
                                  f"the weights saved with that config; {pair}")
         extra = sorted(set(specs) - set(expected))
         if extra:
             shown = ", ".join(extra[:5]) + (f" and {len(extra) - 5} more" if len(extra) > 5 else "")
-            raise ModelFileError(weights_path, f"holds tensor(s) {shown} that {config_path} does not use",
+            raise _error(weights_path, f"holds tensor(s) {shown} that {config_path} does not use",
                                  f"the weights saved with that config; {pair}")
         for key, spec in expected.items():
             got = specs.get(key)
@@ -547,12 +541,12 @@ class SavedModel:
                 continue
             if not spec.matches(got.shape):
                 want = [("any" if s is None else s) for s in spec.shape]
-                raise ModelFileError(
+                raise _error(
                     weights_path, f"holds tensor {key!r} of shape {list(got.shape)}, but {config_path} "
                     f"(params and state) needs shape {want}", pair,
                 )
             if spec.dtype is not None and got.dtype is not None and got.dtype != spec.dtype:
-                raise ModelFileError(
+                raise _error(
                     weights_path, f"holds tensor {key!r} as {got.dtype}, but {config_path} needs "
                     f"{spec.dtype}", pair,
                 )
@@ -566,7 +560,7 @@ class SavedModel:
         except ModelFileError as err:
             raise _within(err, weights_path) from None
         except _RESTORE_ERRORS as err:
-            raise ModelFileError(
+            raise _error(
                 weights_path, f"cannot restore a {type(self).__name__} from it with {config_path}: "
                 f"{_describe(err)}", "the weights and config.json written together by save()",
             ) from None
@@ -576,19 +570,19 @@ def _within(err: ModelFileError, path: str | os.PathLike[str]) -> ModelFileError
     """``err`` of a part (a nested model's config) as an error of the file ``path``."""
     if err.path == str(path):
         return err
-    return ModelFileError(path, f"{err.path}: {err.problem}", err.accepted)
+    return _error(path, f"{err.path}: {err.problem}", err.accepted)
 
 
 def _split_config(config: Any, where: str | os.PathLike[str], kind: str) -> tuple[str, str, dict, dict]:
     """``(kind, name, params, state)`` of a config in the current or an older layout."""
     accepted = "the JSON object written by save()"
     if not isinstance(config, dict):
-        raise ModelFileError(where, f"holds a JSON {_json_kind(config)}, not an object", accepted)
+        raise _error(where, f"holds a JSON {_json_kind(config)}, not an object", accepted)
     version = config.get("format_version", 1)
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise ModelFileError(where, f"has format_version {version!r}", f"1..{FORMAT_VERSION}")
+        raise _error(where, f"has format_version {version!r}", f"1..{FORMAT_VERSION}")
     if version > FORMAT_VERSION:
-        raise ModelFileError(where, f"has format_version {version}, written by a newer genaug",
+        raise _error(where, f"has format_version {version}, written by a newer genaug",
                              f"format versions 1..{FORMAT_VERSION} (upgrade genaug)")
     if version >= 2:
         got_kind, name = config.get("kind"), config.get("name")
@@ -607,19 +601,19 @@ def _split_config(config: Any, where: str | os.PathLike[str], kind: str) -> tupl
             params = config.get("params")
             state = {k: v for k, v in config.items() if k not in ("class", "registry_name", "params")}
         else:
-            raise ModelFileError(where, "does not say which model it holds (no 'kind' and 'name')",
+            raise _error(where, "does not say which model it holds (no 'kind' and 'name')",
                                  f"{accepted} (format_version {FORMAT_VERSION})")
     if got_kind != kind:
-        raise ModelFileError(where, f"holds a {got_kind!r} entry, not a {kind!r}",
+        raise _error(where, f"holds a {got_kind!r} entry, not a {kind!r}",
                              f"a folder saved by a {kind}")
     if not isinstance(name, str):
-        raise ModelFileError(where, f"names the {kind} {name!r}, not a registry name",
+        raise _error(where, f"names the {kind} {name!r}, not a registry name",
                              f"a registered {kind} name")
     for key, value in (("params", params), ("state", state)):
         if value is None:
-            raise ModelFileError(where, f"lacks {key!r}", f"{accepted} (with 'params' and 'state' objects)")
+            raise _error(where, f"lacks {key!r}", f"{accepted} (with 'params' and 'state' objects)")
         if not isinstance(value, dict):
-            raise ModelFileError(where, f"has {key!r} as a JSON {_json_kind(value)}, not an object", accepted)
+            raise _error(where, f"has {key!r} as a JSON {_json_kind(value)}, not an object", accepted)
     return kind, name, params, state
 
 

@@ -215,7 +215,7 @@ class Synthesizer(SavedModel, ABC):
 
         Raises:
             FileNotFoundError: a missing file.
-            genaug.serialization.ModelFileError: a bad file (module doc of
+            genaug.errors.ModelFileError: a bad file (module doc of
                 :mod:`genaug.serialization`).
         """
         return super().load(path, **load_args)
@@ -453,7 +453,7 @@ def load_synthesizer(path: str | Path, **load_args: Any) -> Synthesizer:
             config is never followed).
 
     Raises:
-        FileNotFoundError: a missing file; genaug.serialization.ModelFileError: a bad one.
+        FileNotFoundError: a missing file; genaug.errors.ModelFileError: a bad one.
 
     Example:
         >>> synth = load_synthesizer("runs/cvae")  # doctest: +SKIP

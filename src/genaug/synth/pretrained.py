@@ -22,7 +22,7 @@ pipeline. The pipeline folder is code-adjacent data (diffusers configs name clas
 so ``load`` never follows the ``model_dir`` stored in a saved ``config.json``: the caller passes
 the folder they trust, ``PretrainedDiffusion.load(path, model_dir=...)`` or
 ``load_synthesizer(path, model_dir=...)``; loading without it raises
-:class:`~genaug.serialization.ModelFileError`. The folder given must still hash to the saved
+:class:`~genaug.errors.ModelFileError`. The folder given must still hash to the saved
 sha256 (a changed pipeline is refused).
 
 Example:

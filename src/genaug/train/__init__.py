@@ -54,7 +54,7 @@ def load_classifier(path: str | os.PathLike[str], **load_args: Any) -> BaseClass
         The fitted classifier.
 
     Raises:
-        FileNotFoundError: a missing file; genaug.serialization.ModelFileError: a bad one.
+        FileNotFoundError: a missing file; genaug.errors.ModelFileError: a bad one.
     """
     return BaseClassifier.load(path, **load_args)
 

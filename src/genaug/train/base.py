@@ -104,7 +104,7 @@ class BaseClassifier(SavedModel):
                 GPU-trained model on CPU).
 
         Raises:
-            FileNotFoundError: a missing file; genaug.serialization.ModelFileError: a bad one.
+            FileNotFoundError: a missing file; genaug.errors.ModelFileError: a bad one.
         """
         return super().load(path, **load_args)
 
