@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 
 from genaug import registry
+from genaug.experiment.generation import synthetic_details
 from genaug.experiment.results import Results, RunRecord, library_versions
 from genaug.experiment.spec import ExperimentSpec
-from genaug.modalities import get_modality
 from genaug.rng import derive_seed, numpy_rng
 from genaug.train.robustness import has_corruption_suite
 
@@ -71,7 +71,7 @@ def run(spec: ExperimentSpec, *, progress: ProgressCallback | None = None) -> Re
                 clock = _Clock()
                 plan = strategy.prepare(parts, generator=derive_seed(seed, "prepare", label, size))
                 prepared = clock.lap()
-                synthetic = _synthetic_details(parts.labeled, plan.train, first_seed=seed == spec.seeds[0])
+                synthetic = synthetic_details(parts.labeled, plan.synthetic, quality=seed == spec.seeds[0])
                 records.append(_train_and_evaluate(
                     spec, spec.model.name, spec.model.options, parts, plan.train, size, seed, train_seed,
                     label=label, augmenter=plan.augmenter, mixer=plan.mixer, info=_jsonable(plan.info),
@@ -174,56 +174,6 @@ def _train_and_evaluate(
         n_train=len(train), is_baseline=is_baseline, info=info, seconds=seconds, cpu_seconds=cpu,
         peak_rss_mb=_peak_rss_mb(), details=details,
     )
-
-
-#: Quality metrics recorded for the synthetic part of a training set (first seed only).
-QUALITY_METRICS: tuple[str, ...] = ("fid", "prdc", "label_fidelity", "memorization")
-_PREVIEW_PER_CLASS = 4
-_PREVIEW_MAX_NUMEL = 3 * 32 * 32
-
-
-def _synthetic_details(real: Any, train: Any, *, first_seed: bool) -> dict[str, Any]:
-    """Synthetic share per class, and for the first seed quality metrics and a small preview.
-
-    The synthetic part is the rows whose ``meta["source"]`` is ``"synthetic"`` (set by every
-    fusion strategy). Quality metrics compare it with the real labeled data in a fixed
-    random-conv feature space; a metric that cannot run on so few samples is recorded as an
-    error message rather than stopping the experiment.
-    """
-    source = train.meta.get("source") if isinstance(train.meta, dict) else None
-    if source is None:
-        return {}
-    is_syn = np.asarray(source) == "synthetic"
-    if not is_syn.any():
-        return {"n_synthetic_per_class": [0] * real.num_classes}
-    synthetic = train.subset(np.flatnonzero(is_syn))
-    out: dict[str, Any] = {"n_synthetic_per_class": synthetic.class_counts().tolist()}
-    if not first_seed or get_modality(real.modality).tensor_ndim is None:
-        return out
-    from genaug.quality import evaluate_quality
-
-    t0 = time.perf_counter()
-    try:
-        quality = evaluate_quality(real, synthetic, QUALITY_METRICS)
-        out["quality"] = {k: float(v) for k, v in quality.items()}
-    except (ValueError, RuntimeError) as exc:
-        out["quality"] = {"error": str(exc)}
-    out["quality_seconds"] = time.perf_counter() - t0
-    if int(np.prod(real.sample_shape)) <= _PREVIEW_MAX_NUMEL:
-        out["preview"] = {
-            "real": _per_class_rows(real), "synthetic": _per_class_rows(synthetic),
-        }
-    return out
-
-
-def _per_class_rows(data: Any) -> list[list[Any]]:
-    """Up to ``_PREVIEW_PER_CLASS`` samples of each class, as nested lists (3 decimals)."""
-    rows = []
-    x = data.x.detach().cpu().numpy() if hasattr(data.x, "detach") else np.asarray(data.x)
-    for k in range(data.num_classes):
-        idx = np.flatnonzero(np.asarray(data.y) == k)[:_PREVIEW_PER_CLASS]
-        rows.append(np.round(x[idx].astype(np.float32), 3).tolist())
-    return rows
 
 
 def _robustness(clf: Any, test: Any, evaluation: Any, seed: int) -> dict[str, Any]:

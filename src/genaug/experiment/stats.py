@@ -1,7 +1,9 @@
-"""Summary statistics over seeds: means with t-intervals and paired differences."""
+"""Paired statistics, in one place: means with t-intervals, paired differences over seeds, and
+the paired gain (with its standard error) that ``auto`` selects on."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -69,3 +71,38 @@ def paired_diff(a: np.ndarray | list[float], b: np.ndarray | list[float], *,
         int((np.abs(d) <= tie_tol).sum()),
         int((d < -tie_tol).sum()),
     )
+
+
+def mean_stderr(values: np.ndarray | list[float]) -> tuple[float, float]:
+    """Mean and standard error of the mean (0 for a single value).
+
+    Example:
+        >>> mean_stderr([1.0, 3.0])
+        (2.0, 1.0)
+    """
+    x = np.asarray(values, dtype=np.float64)
+    mean = float(x.mean())
+    stderr = float(x.std(ddof=1) / math.sqrt(len(x))) if len(x) > 1 else 0.0
+    return mean, stderr
+
+
+def paired_gain(scores: np.ndarray, reference: np.ndarray) -> tuple[float, float]:
+    """Mean gain over ``reference`` on the same samples and seeds, and its standard error.
+
+    Both arrays are ``(evaluations, n)``: per-sample scores (0/1 correctness for accuracy),
+    NaN where an evaluation did not score a sample (the same entries in both), or ``n == 1``
+    with one value per evaluation for metrics that do not split into per-sample terms
+    (macro-F1, PR-AUC). The standard error adds the part due to the finite scoring set
+    (per-sample differences averaged over the evaluations that scored them) and the part due
+    to the training seed / fold (per-evaluation differences), so a deterministic classifier is
+    not judged as if its validation score were exact.
+
+    Example:
+        >>> paired_gain(np.array([[1.0, 1.0]]), np.array([[0.0, 1.0]]))
+        (0.5, 0.5)
+    """
+    diff = np.asarray(scores, dtype=np.float64) - np.asarray(reference, dtype=np.float64)
+    scored = ~np.isnan(diff)
+    _, se_samples = mean_stderr(np.nanmean(diff[:, scored.any(axis=0)], axis=0))
+    _, se_repeats = mean_stderr(np.nanmean(diff[scored.any(axis=1)], axis=1))
+    return float(diff[scored].mean()), float(math.hypot(se_samples, se_repeats))

@@ -29,6 +29,9 @@ class TrainingPlan:
         batch_sampler: where each training step's batch comes from (e.g. the warm-up curriculum
             of ``mix_curriculum``), or None for shuffled epochs; only torch classifiers take it.
         info: facts worth recording (synthetic counts, timings in seconds, chosen settings).
+        synthetic: the synthetic (generated or resampled) samples inside ``train``, as the
+            strategy produced them, or None when it adds none (see
+            :func:`genaug.experiment.generation.synthetic_details`).
     """
 
     train: LabeledData
@@ -36,6 +39,7 @@ class TrainingPlan:
     mixer: Any = None
     info: dict[str, Any] = field(default_factory=dict)
     batch_sampler: Any = None
+    synthetic: LabeledData | None = None
 
 
 class Strategy(ABC):

@@ -38,7 +38,10 @@ import numpy as np
 
 from genaug import registry
 from genaug.data.labeled import LabeledData
+from genaug.experiment import generation
+from genaug.experiment.generation import named
 from genaug.experiment.strategies import Strategy, TrainingPlan
+from genaug.mixing.base import is_synthetic
 from genaug.modalities.base import is_modality
 from genaug.registry import register
 from genaug.rng import Seed, derive_seed, draw_seed
@@ -160,9 +163,10 @@ class Resample(Strategy):
             train = res.resample(labeled, generator=derive_seed(draw_seed(generator), "resample"))
         info: dict[str, Any] = {"resampler": name, "n_added": len(train) - len(labeled),
                                 "seconds_resample": time.perf_counter() - t0}  # fmt: skip
-        if self.quality and len(train) > len(labeled):
-            info.update(added_row_quality(labeled, train, getattr(split, "val", None), draw_seed(generator)))
-        return TrainingPlan(train=train, info=info)
+        added = train.subset(np.flatnonzero(is_synthetic(train)))
+        if self.quality and len(added):
+            info.update(added_row_quality(labeled, added, getattr(split, "val", None), draw_seed(generator)))
+        return TrainingPlan(train=train, info=info, synthetic=added)
 
 
 @register("strategy", "synthesize")
@@ -196,31 +200,34 @@ class Synthesize(Strategy):
         labeled: LabeledData = split.labeled
         _check_tabular(labeled, "synthesize")
         base = draw_seed(generator)
-        name, options = _named(self.synthesizer, "synthesizer")
-        synth = registry.create("synthesizer", name, **options)
-        t0 = time.perf_counter()
-        synth.fit(labeled, generator=derive_seed(base, "fit"))
-        t1 = time.perf_counter()
-        need = minority_target(labeled.class_counts(), self.sampling_strategy)
-        synthetic, n_dropped = _sample_without_copies(synth, labeled, need, base, self.filter_copies)
-        t2 = time.perf_counter()
-        info = {"synthesizer": name, "n_added": len(synthetic) if synthetic is not None else 0,
-                "n_copies_dropped": n_dropped, "seconds_fit": t1 - t0, "seconds_sample": t2 - t1}
-        if synthetic is None or len(synthetic) == 0:
+        need = {c: n for c, n in minority_target(labeled.class_counts(), self.sampling_strategy).items() if n}
+        if not need:  # already balanced: nothing to fit or add
+            info = {"synthesizer": named(self.synthesizer, "synthesizer")[0], "n_added": 0,
+                    "n_copies_dropped": 0, "seconds_fit": 0.0, "seconds_sample": 0.0}
             return TrainingPlan(train=labeled, info=info)
-        from genaug.mixing.base import fuse
-
-        weight = np.full(len(synthetic), float(self.synthetic_weight))
-        real = labeled.with_meta(weight=np.ones(len(labeled)))
-        train = fuse(real, synthetic.with_meta(weight=weight))
+        first = derive_seed(base, "sample", 0) if self.filter_copies else derive_seed(base, "sample")
+        made = generation.fit_and_sample(self.synthesizer, labeled, pool=None, n_per_class=need,
+                                         fit_seed=derive_seed(base, "fit"), sample_seed=first)
+        t0 = time.perf_counter()
+        synthetic, n_dropped = made.data, 0
+        if self.filter_copies:
+            synthetic, n_dropped = _drop_copies(made, labeled, need, base)
+        info = {"synthesizer": made.info["synthesizer"], "n_added": len(synthetic),
+                "n_copies_dropped": n_dropped, "seconds_fit": made.info["seconds_fit"],
+                "seconds_sample": made.info["seconds_sample"] + time.perf_counter() - t0}
+        if len(synthetic) == 0:
+            return TrainingPlan(train=labeled, info=info)
+        plan = generation.fuse(labeled, synthetic,
+                               {"name": "mix_weighted", "synthetic_weight": float(self.synthetic_weight)},
+                               mix_seed=derive_seed(base, "mix"), info=info)
         if self.quality:
-            info.update(added_row_quality(labeled, train, getattr(split, "val", None), base))
-        return TrainingPlan(train=train, info=info)
+            plan.info.update(added_row_quality(labeled, plan.synthetic, getattr(split, "val", None), base))
+        return plan
 
 
-def added_row_quality(labeled: LabeledData, train: LabeledData, val: LabeledData | None,
+def added_row_quality(labeled: LabeledData, added: LabeledData, val: LabeledData | None,
                       seed: int) -> dict[str, float]:
-    """Fidelity and privacy of the rows a strategy added (``meta["source"] == "synthetic"``).
+    """Fidelity and privacy of the rows a strategy added (``plan.synthetic``).
 
     Per class that received rows, against that class's labeled rows (the val rows of the class
     are the unseen holdout for the DCR baseline); the values are averaged over such classes,
@@ -234,44 +241,40 @@ def added_row_quality(labeled: LabeledData, train: LabeledData, val: LabeledData
         privacy_report,
     )
 
-    src = np.asarray(train.meta.get("source", np.full(len(train), "real"))).astype(str)
     keys = ("ks_mean", "tv_mean", "corr_diff_mean", "detection_auc", "exact_copy_share",
             "near_copy_share", "dcr_ratio")  # fmt: skip
     sums = dict.fromkeys(keys, 0.0)
     total = 0
-    for c in np.unique(train.y[src == "synthetic"]):
-        added = train.subset(np.flatnonzero((src == "synthetic") & (train.y == c)))
+    for c in np.unique(added.y):
+        rows = added.subset(np.flatnonzero(added.y == c))
         real = labeled.subset(np.flatnonzero(labeled.y == c))
         hold = None if val is None else val.subset(np.flatnonzero(val.y == c))
-        out = column_fidelity(real, added)
-        out.update(correlation_difference(real, added))
-        if min(len(real), len(added)) >= 3:
-            out.update(detection_auc(real, added, n_folds=3, generator=seed))
-        out.update(privacy_report(real, added, hold if hold is not None and len(hold) else None))
+        out = column_fidelity(real, rows)
+        out.update(correlation_difference(real, rows))
+        if min(len(real), len(rows)) >= 3:
+            out.update(detection_auc(real, rows, n_folds=3, generator=seed))
+        out.update(privacy_report(real, rows, hold if hold is not None and len(hold) else None))
         for k in keys:
-            sums[k] += len(added) * float(out.get(k, float("nan")))
-        total += len(added)
+            sums[k] += len(rows) * float(out.get(k, float("nan")))
+        total += len(rows)
     return {f"quality_{k}": v / total for k, v in sums.items()} if total else {}
 
 
-def _sample_without_copies(
-    synth: Any, labeled: LabeledData, need: dict[int, int], base: int, filter_copies: bool
-) -> tuple[LabeledData | None, int]:
-    """``need[c]`` rows of each class c; with ``filter_copies``, none equal to a training row."""
-    if not any(need.values()):
-        return None, 0
-    if not filter_copies:
-        return synth.sample({c: n for c, n in need.items() if n}, generator=derive_seed(base, "sample")), 0
+def _drop_copies(made: Any, labeled: LabeledData, need: dict[int, int],
+                 base: int) -> tuple[LabeledData, int]:
+    """``need[c]`` rows of each class c, none equal to a training row (``tabular_copies``):
+    drop copies from ``made.data`` and draw again from the fitted synthesizer (3 rounds)."""
     from genaug.quality.tabular import TabularCopyFilter
 
     filt = TabularCopyFilter().fit(labeled)
     kept: LabeledData | None = None
     dropped = 0
-    remaining = {c: n for c, n in need.items() if n}
+    remaining = dict(need)
     for round_ in range(3):
         if not remaining:
             break
-        draw = synth.sample(remaining, generator=derive_seed(base, "sample", round_))
+        draw = made.data if round_ == 0 else made.synthesizer.sample(
+            remaining, generator=derive_seed(base, "sample", round_))
         good = filt(draw)
         dropped += len(draw) - len(good)
         good = LabeledData(good.x, good.y, good.class_names, good.modality,
@@ -279,6 +282,7 @@ def _sample_without_copies(
         kept = good if kept is None else kept.concat(good)
         have = kept.class_counts()
         remaining = {c: n - int(have[c]) for c, n in need.items() if n - int(have[c]) > 0}
+    assert kept is not None
     return kept, dropped
 
 
