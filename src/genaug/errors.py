@@ -26,6 +26,7 @@ __all__ = [
     "DataFileError",
     "GenaugError",
     "LimitError",
+    "MissingPathError",
     "ModelFileError",
     "OutputPathError",
     "SpecFileError",
@@ -91,6 +92,10 @@ class GenaugError(ValueError):
 def _rebuild(cls: type[GenaugError], problem: str, path: str | None, argument: str | None,
              accepted: str | None) -> GenaugError:
     return cls(problem, path=path, argument=argument, accepted=accepted)
+
+
+class MissingPathError(GenaugError, FileNotFoundError):
+    """A file or folder that does not exist (also a :class:`FileNotFoundError`)."""
 
 
 class DataFileError(GenaugError):

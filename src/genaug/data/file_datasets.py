@@ -34,6 +34,8 @@ import numpy as np
 from genaug import registry
 from genaug.data.datasets import describe_dataset
 from genaug.data.labeled import LabeledData
+from genaug.errors import DataFileError, GenaugError, MissingPathError, one_line
+from genaug.limits import check_limit, short_repr
 from genaug.modalities.base import is_modality
 from genaug.registry import register
 
@@ -48,17 +50,22 @@ PathLike = str | os.PathLike[str]
 def _check_file(name: str, dataset: str, path: Any, *, folder: bool = False) -> Path:
     kind = "folder" if folder else "file"
     if path is None or (isinstance(path, str) and not path.strip()):
-        raise ValueError(
-            f"dataset {dataset!r}: {name} is required: the {kind} to read "
-            f"(e.g. dataset: {{name: {dataset}, {name}: ...}})"
+        raise GenaugError(
+            f"dataset {dataset!r}: {name} is required: the {kind} to read", argument=name,
+            accepted=f"a path, e.g. dataset: {{name: {dataset}, {name}: ...}}",
         )
     if not isinstance(path, str | os.PathLike):
-        raise ValueError(f"dataset {dataset!r}: {name} must be a path string; got {path!r}")
+        raise GenaugError(f"dataset {dataset!r}: {name} must be a path string; got {short_repr(path)}",
+                          argument=name, accepted=f"a path to a {kind}")
     p = Path(path).expanduser()
-    ok = p.is_dir() if folder else p.is_file()
-    if not ok:
-        where = f"(relative paths are read from the current folder {os.getcwd()})"
-        raise ValueError(f"dataset {dataset!r}: {name} {str(p)!r} is not an existing {kind} {where}")
+    where = f"(relative paths are read from the current folder {os.getcwd()})"
+    if not p.exists():
+        raise MissingPathError(f"dataset {dataset!r}: {name} is not an existing {kind} {where}",
+                               path=p, argument=name)
+    if p.is_dir() != folder:
+        other = "folder" if p.is_dir() else "file"
+        raise DataFileError(f"dataset {dataset!r}: {name} is a {other}, not a {kind}", path=p,
+                            argument=name, accepted=f"a {kind}")
     return p
 
 
@@ -72,38 +79,50 @@ def _with_test(
     file = _check_file("test_path", dataset, test_path, folder=folder)
     test = read(file)
     if tuple(test.class_names) != tuple(train.class_names):
-        raise ValueError(
-            f"dataset {dataset!r}: test_path {str(file)!r} has class names {list(test.class_names)}, "
-            f"but path has {list(train.class_names)}; they must match exactly (same classes, same "
-            "order)"
+        raise DataFileError(
+            f"dataset {dataset!r}: test_path has class names {short_repr(list(test.class_names))}, "
+            f"but path has {short_repr(list(train.class_names))}; they must match exactly (same "
+            "classes, same order)"
             + ("; pass classes: [...] to fix the order and include classes absent from one file"
-               if is_modality(train, "tabular") else "")
+               if is_modality(train, "tabular") else ""), path=file, argument="test_path",
         )
     if test.modality != train.modality:
-        raise ValueError(
-            f"dataset {dataset!r}: test_path {str(file)!r} reads as {test.modality!r} data but path "
-            f"as {train.modality!r}"
+        raise DataFileError(
+            f"dataset {dataset!r}: test_path reads as {test.modality!r} data but path "
+            f"as {train.modality!r}", path=file, argument="test_path",
         )
     if len(test) == 0:
-        raise ValueError(f"dataset {dataset!r}: test_path {str(file)!r} holds no samples")
+        raise DataFileError(f"dataset {dataset!r}: test_path holds no samples", path=file,
+                            argument="test_path")
     marked_train = train.with_meta(**{SPLIT_KEY: np.array(["train"] * len(train))})
     marked_test = test.with_meta(**{SPLIT_KEY: np.array(["test"] * len(test))})
     try:
         return marked_train.concat(marked_test)
     except ValueError as err:
-        raise ValueError(
-            f"dataset {dataset!r}: cannot combine path and test_path {str(file)!r}: {err}"
-        ) from err
+        raise DataFileError(f"dataset {dataset!r}: cannot combine path and test_path: {one_line(err)}",
+                            path=file, argument="test_path") from None
 
 
 def _reraise(dataset: str, fn: Callable[[], LabeledData]) -> LabeledData:
-    """Turn a reader's TypeError (bad option) into a ValueError naming the dataset."""
+    """Run a reader; its errors become genaug errors that also name the dataset."""
     try:
         return fn()
+    except GenaugError as err:
+        raise _prefixed(dataset, err) from None
     except FileNotFoundError as err:
-        raise ValueError(f"dataset {dataset!r}: {err}") from err
+        raise MissingPathError(f"dataset {dataset!r}: {one_line(err)}",
+                               path=getattr(err, "filename", None)) from None
     except TypeError as err:
-        raise ValueError(f"dataset {dataset!r}: bad option: {err}") from err
+        raise GenaugError(f"dataset {dataset!r}: bad option: {one_line(err)}",
+                          argument="dataset options") from None
+    except ValueError as err:
+        raise GenaugError(f"dataset {dataset!r}: {one_line(err)}", argument="dataset options") from None
+
+
+def _prefixed(dataset: str, err: GenaugError) -> GenaugError:
+    prefix = f"dataset {dataset!r}: "
+    problem = err.problem if err.problem.startswith(prefix) else prefix + err.problem
+    return type(err)(problem, path=err.path, argument=err.argument, accepted=err.accepted)
 
 
 # ------------------------------------------------------------------------------------ tables
@@ -117,19 +136,22 @@ def _table(
 
     file = _check_file("path", dataset, path)
     if not isinstance(target, str) or not target:
-        raise ValueError(
-            f"dataset {dataset!r}: target is required: the name of the label column "
-            f"(e.g. target: label); got {target!r}"
+        raise GenaugError(
+            f"dataset {dataset!r}: target is required: the name of the label column; got "
+            f"{short_repr(target)}", argument="target", accepted="a column name, e.g. target: label",
         )
     if categorical is not None and (
-        isinstance(categorical, str) or not all(isinstance(c, str) for c in categorical)
+        isinstance(categorical, str) or not isinstance(categorical, Sequence)
+        or not all(isinstance(c, str) for c in categorical)
     ):
-        raise ValueError(
-            f"dataset {dataset!r}: categorical must be a list of column names; got {categorical!r}"
+        raise GenaugError(
+            f"dataset {dataset!r}: categorical must be a list of column names; got "
+            f"{short_repr(categorical)}", argument="categorical", accepted="a list of column names",
         )
-    if missing not in ("error", "drop", "impute"):
-        raise ValueError(
-            f"dataset {dataset!r}: missing must be one of 'error', 'drop', 'impute'; got {missing!r}"
+    if not isinstance(missing, str) or missing not in ("error", "drop", "impute"):
+        raise GenaugError(
+            f"dataset {dataset!r}: missing is {short_repr(missing)}", argument="missing",
+            accepted="'error', 'drop' or 'impute'",
         )
 
     def read(p: Path) -> LabeledData:
@@ -192,40 +214,57 @@ def _read_jsonl(
 ) -> LabeledData:
     texts: list[str] = []
     labels: list[str] = []
-    with file.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise ValueError(f"dataset 'jsonl': {file}:{lineno} is not valid JSON: {err}") from err
-            if not isinstance(obj, dict):
-                raise ValueError(f"dataset 'jsonl': {file}:{lineno} must be a JSON object; got {obj!r:.60}")
-            for field in (text_field, label_field):
-                if field not in obj:
-                    option = "text_field" if field == text_field else "label_field"
-                    raise ValueError(
-                        f"dataset 'jsonl': {file}:{lineno} has no field {field!r} ({option}); "
-                        f"fields present: {sorted(obj)}"
-                    )
-            if not isinstance(obj[text_field], str):
-                raise ValueError(
-                    f"dataset 'jsonl': {file}:{lineno} field {text_field!r} must be a string; "
-                    f"got {obj[text_field]!r:.60}"
-                )
-            texts.append(obj[text_field])
-            labels.append(str(obj[label_field]))
+
+    def fail(problem: str, lineno: int | None = None, accepted: str | None = None) -> DataFileError:
+        where = f"line {lineno}: " if lineno is not None else ""
+        return DataFileError(f"dataset 'jsonl': {where}{problem}", path=file, accepted=accepted)
+
+    try:
+        with file.open("rb") as fh:
+            for lineno, raw in enumerate(fh, 1):
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError as err:
+                    raise fail(f"is not valid UTF-8 (byte 0x{raw[err.start]:02x} at column {err.start})",
+                               lineno, "UTF-8 text") from None
+                if not line.strip():
+                    continue
+                try:
+                    obj = json.loads(line)
+                except (json.JSONDecodeError, RecursionError) as err:
+                    raise fail(f"is not valid JSON: {one_line(err, 120)}", lineno,
+                               'one JSON object per line, e.g. {"text": "great!", "label": "pos"}') from None
+                if not isinstance(obj, dict):
+                    raise fail(f"must be a JSON object; got {short_repr(obj)}", lineno)
+                for field in (text_field, label_field):
+                    if field not in obj:
+                        option = "text_field" if field == text_field else "label_field"
+                        raise fail(f"has no field {field!r} ({option}); fields present: "
+                                   f"{short_repr(sorted(obj))}", lineno)
+                if not isinstance(obj[text_field], str):
+                    raise fail(f"field {text_field!r} must be a string; got {short_repr(obj[text_field])}",
+                               lineno)
+                label = obj[label_field]
+                if isinstance(label, dict | list):
+                    raise fail(f"field {label_field!r} must be a string or number; got "
+                               f"{short_repr(label)}", lineno)
+                texts.append(obj[text_field])
+                labels.append(str(label))
+    except OSError as err:
+        raise DataFileError(f"dataset 'jsonl': cannot be read: {err.strerror or err}", path=file) from None
     if not texts:
-        raise ValueError(f"dataset 'jsonl': {file} holds no samples")
-    names = tuple(class_names) if class_names is not None else tuple(sorted(set(labels)))
+        raise fail("holds no samples", accepted='>= 1 line like {"text": "great!", "label": "pos"}')
+    if class_names is not None:
+        names = tuple(str(n) for n in class_names)
+    else:
+        distinct = set(labels)
+        check_limit("max_classes", len(distinct), what="distinct labels", path=file)
+        names = tuple(sorted(distinct))
     index = {name: i for i, name in enumerate(names)}
     unknown = sorted(set(labels) - set(index))
     if unknown:
-        raise ValueError(
-            f"dataset 'jsonl': {file} has labels {unknown[:10]} that are not among the class names "
-            f"{list(names)}"
-        )
+        raise fail(f"has labels {short_repr(unknown[:10])} that are not among the class names "
+                   f"{short_repr(list(names))}")
     y = np.array([index[lab] for lab in labels], dtype=np.int64)
     return LabeledData(texts, y, names, "text")
 
@@ -252,7 +291,8 @@ def load_jsonl(
     file = _check_file("path", "jsonl", path)
     for name, value in (("text_field", text_field), ("label_field", label_field)):
         if not isinstance(value, str) or not value:
-            raise ValueError(f"dataset 'jsonl': {name} must be a non-empty field name; got {value!r}")
+            raise GenaugError(f"dataset 'jsonl': {name} is {short_repr(value)}", argument=name,
+                              accepted="a non-empty field name")
     train = _read_jsonl(file, text_field, label_field, class_names)
     return _with_test(
         "jsonl", train, test_path,
@@ -285,8 +325,13 @@ def load_image_folder(
     from genaug.data.readers import IMAGE_EXTENSIONS, read_image_folder
 
     root = _check_file("path", "image_folder", path, folder=True)
-    if mode not in ("L", "RGB"):
-        raise ValueError(f"dataset 'image_folder': mode must be 'L' or 'RGB'; got {mode!r}")
+    if not isinstance(mode, str) or mode not in ("L", "RGB"):
+        raise GenaugError(f"dataset 'image_folder': mode is {short_repr(mode)}", argument="mode",
+                          accepted="'L' or 'RGB'")
+    for name, value in (("size", size), ("extensions", extensions)):
+        if value is not None and (isinstance(value, str) or not isinstance(value, Sequence)):
+            raise GenaugError(f"dataset 'image_folder': {name} is {short_repr(value)}", argument=name,
+                              accepted="[height, width]" if name == "size" else "a list of file endings")
     options: dict[str, Any] = {
         "size": None if size is None else tuple(size), "mode": mode,
         "extensions": IMAGE_EXTENSIONS if extensions is None else tuple(extensions),
@@ -323,10 +368,9 @@ def load_npz(
 
     file = _check_file("path", "npz", path)
     known = registry.available("modality")
-    if modality is not None and modality not in known:
-        raise ValueError(
-            f"dataset 'npz': modality must be one of {known} (or left out); got {modality!r}"
-        )
+    if modality is not None and (not isinstance(modality, str) or modality not in known):
+        raise GenaugError(f"dataset 'npz': modality is {short_repr(modality)}", argument="modality",
+                          accepted=f"one of {known}, or left out")
 
     def read(p: Path, names: Sequence[str] | None) -> LabeledData:
         return _reraise("npz", lambda: read_npz(

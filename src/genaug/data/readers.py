@@ -1,7 +1,10 @@
 """Read a user's data into :class:`LabeledData`: image folders and ``.npz`` archives.
 
 Every reader validates all of its input before it returns anything: a bad file raises a
-``ValueError`` that names the file (or key) and what was expected; there are no partial results.
+:class:`~genaug.errors.DataFileError` (a ``ValueError``) that names the file (or key) and what
+was expected; there are no partial results. Sizes are checked against :mod:`genaug.limits`
+before anything is decoded (pixels per image from the header, bytes per ``.npz`` array from
+its header, the number of classes), and only the ``.npz`` keys that are used are read.
 (CSV/Parquet tabular reading lives in ``genaug.data.tabular``.)
 
 Example:
@@ -14,8 +17,12 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
+import math
 import os
 import tempfile
+import warnings
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -25,6 +32,8 @@ import torch
 
 from genaug import registry
 from genaug.data.labeled import LabeledData
+from genaug.errors import DataFileError, GenaugError, LimitError, MissingPathError, one_line
+from genaug.limits import check_limit, get_limits, short_repr
 from genaug.modalities import get_modality
 from genaug.validation import check_choice
 
@@ -64,34 +73,45 @@ def read_image_folder(
         Images ``x`` of shape (N, C, H, W), float32 in [0, 1] (C = 1 for ``"L"``, 3 for
         ``"RGB"``); ``meta["path"]`` holds each file's path relative to ``path`` (POSIX style).
 
+    16-bit grey images (PNG ``I;16``) are divided by 65535, so their full range maps to
+    [0, 1]; 8-bit images by 255.
+
     Raises:
-        FileNotFoundError: ``path`` does not exist.
-        ValueError: no class folders; a class folder without images (named); an image that
+        MissingPathError: ``path`` does not exist (a ``FileNotFoundError``).
+        DataFileError: no class folders; a class folder without images (named); an image that
             cannot be decoded (named); images of different sizes without ``size`` (the file and
-            both sizes are named); an invalid ``size`` or ``mode``.
+            both sizes are named).
+        LimitError: an image over ``max_image_pixels`` (from its header, before decoding), more
+            class folders than ``max_classes``, or all images over ``max_array_bytes``.
+        ValueError: an invalid ``size`` or ``mode``.
 
     Example:
         >>> data = read_image_folder("pets/", size=(64, 64), mode="RGB")  # doctest: +SKIP
         >>> data.class_names  # doctest: +SKIP
         ('cat', 'dog')
     """
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image
 
     root = Path(path)
     if not root.exists():
-        raise FileNotFoundError(f"path {str(root)!r} does not exist; expected a folder of class folders")
+        raise MissingPathError("does not exist", path=root, accepted="a folder of class folders")
     if not root.is_dir():
-        raise ValueError(f"path must be a folder with one sub-folder per class; got file {str(root)!r}")
+        raise DataFileError("is a file, not a folder", path=root,
+                            accepted="a folder with one sub-folder per class")
     check_choice("mode", mode, ("L", "RGB"))
     target = _check_size(size)
     exts = _check_extensions(extensions)
 
-    class_dirs = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    try:
+        class_dirs = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    except OSError as err:
+        raise DataFileError(f"cannot be listed: {err.strerror or err}", path=root) from None
     if not class_dirs:
-        raise ValueError(
-            f"no class folders in {str(root)!r}; expected one sub-folder of images per class, "
-            "e.g. root/cat/1.png, root/dog/2.png"
+        raise DataFileError(
+            "holds no class folders", path=root,
+            accepted="one sub-folder of images per class, e.g. root/cat/1.png, root/dog/2.png",
         )
+    check_limit("max_classes", len(class_dirs), what="class folders", path=root)
     files: list[Path] = []
     labels: list[int] = []
     for label, class_dir in enumerate(class_dirs):
@@ -101,40 +121,90 @@ def read_image_folder(
             and not any(part.startswith(".") for part in f.relative_to(class_dir).parts)
         )
         if not found:
-            raise ValueError(
-                f"class folder {class_dir.name!r} ({str(class_dir)!r}) holds no images with "
-                f"extensions {list(exts)}"
+            raise DataFileError(
+                f"class folder {class_dir.name!r} holds no images", path=class_dir,
+                accepted=f"files with extensions {list(exts)}",
             )
         files.extend(found)
         labels.extend([label] * len(found))
 
-    resample = Image.Resampling.BILINEAR
     arrays: list[np.ndarray] = []
     first: tuple[Path, tuple[int, int]] | None = None
     for file in files:
-        try:
-            with Image.open(file) as img:
-                img = img.convert(mode)
-                if target is not None and (img.height, img.width) != target:
-                    img = img.resize((target[1], target[0]), resample=resample)
-                array = np.asarray(img, dtype=np.uint8)
-        except (OSError, UnidentifiedImageError, ValueError, SyntaxError) as err:
-            raise ValueError(f"cannot read image {str(file)!r}: {err}") from err
+        array = _read_image(file, mode, target, Image)
         hw = (int(array.shape[0]), int(array.shape[1]))
         if first is None:
             first = (file, hw)
+            channels = 1 if array.ndim == 2 else array.shape[2]
+            check_limit(
+                "max_array_bytes", len(files) * channels * hw[0] * hw[1] * 4, path=root,
+                what=f"bytes of {len(files)} float32 images of {hw[0]}x{hw[1]}",
+            )
         elif hw != first[1]:
-            raise ValueError(
-                f"all images must have the same size; {str(file)!r} is {hw[0]}x{hw[1]} (HxW) but "
-                f"{str(first[0])!r} is {first[1][0]}x{first[1][1]}; pass size=(height, width) to resize"
+            raise DataFileError(
+                f"all images must have the same size; it is {hw[0]}x{hw[1]} (HxW) but "
+                f"{str(first[0])!r} is {first[1][0]}x{first[1][1]}", path=file,
+                accepted="images of one size, or pass size=(height, width) to resize",
             )
         arrays.append(array)
 
     stacked = np.stack(arrays)
     stacked = stacked[:, None] if stacked.ndim == 3 else stacked.transpose(0, 3, 1, 2)
-    x = torch.from_numpy(np.ascontiguousarray(stacked)).to(torch.float32).div_(255.0)
+    x = torch.from_numpy(np.ascontiguousarray(stacked, dtype=np.float32))
     rel = np.array([f.relative_to(root).as_posix() for f in files])
     return LabeledData(x, np.asarray(labels, np.int64), [d.name for d in class_dirs], "image", {"path": rel})
+
+
+_SIXTEEN_BIT_MODES = ("I;16", "I;16L", "I;16B", "I;16N")
+
+
+def _read_image(file: Path, mode: str, target: tuple[int, int] | None, Image: Any) -> np.ndarray:
+    """One image as float32 in [0, 1], (H, W) for ``"L"`` or (H, W, 3) for ``"RGB"``.
+
+    The pixel count is checked from the header before anything is decoded; 16-bit grey
+    images are divided by 65535 (not clipped to 8 bits).
+    """
+    limit = get_limits().max_image_pixels
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(file) as img:
+                width, height = img.size
+                check_limit("max_image_pixels", int(width) * int(height), path=file,
+                            what=f"pixels of a {width}x{height} (WxH) image")
+                if img.mode in _SIXTEEN_BIT_MODES or img.mode == "I":
+                    img.load()
+                    raw = np.asarray(img)
+                    if raw.size and (raw.min() < 0 or raw.max() > 65535):
+                        raise DataFileError(
+                            f"holds 32-bit integer pixels from {int(raw.min())} to {int(raw.max())}",
+                            path=file, accepted="8-bit or 16-bit images",
+                        )
+                    grey = raw.astype(np.float32) / np.float32(65535.0)
+                    if target is not None and grey.shape != target:
+                        grey_img = Image.fromarray(grey, mode="F")
+                        grey = np.asarray(
+                            grey_img.resize((target[1], target[0]), resample=Image.Resampling.BILINEAR),
+                            dtype=np.float32,
+                        )
+                    grey = np.clip(grey, 0.0, 1.0)
+                    return grey if mode == "L" else np.repeat(grey[..., None], 3, axis=2)
+                img = img.convert(mode)
+                if target is not None and (img.height, img.width) != target:
+                    img = img.resize((target[1], target[0]), resample=Image.Resampling.BILINEAR)
+                return np.asarray(img, dtype=np.uint8).astype(np.float32) / np.float32(255.0)
+    except GenaugError:
+        raise
+    except Image.DecompressionBombError as err:
+        raise LimitError(
+            f"is a decompression bomb: {one_line(err, 200)}", path=file,
+            accepted=f"at most max_image_pixels={limit:,} pixels",
+        ) from None
+    except Exception as err:  # Pillow decoders raise many types on hostile bytes
+        raise DataFileError(
+            f"cannot read image: {type(err).__name__}: {one_line(err, 200)}", path=file,
+            accepted="a PNG, JPEG or BMP image",
+        ) from None
 
 
 def _check_size(size: Any) -> tuple[int, int] | None:
@@ -203,10 +273,19 @@ def read_npz(
         The data; image/signal/audio ``x`` as float32 tensors, tabular ``x`` as an array, text as
         a list of str.
 
+    Only ``x_key``, ``y_key``, ``class_names``, ``modality`` and ``meta.*`` are read; every
+    array's size is checked from its header against ``max_array_bytes`` before it is decoded,
+    and the number of classes (from the largest label or the distinct string labels) against
+    ``max_classes`` (see :mod:`genaug.limits`).
+
     Raises:
-        ValueError: a missing key (named, with the keys present); ``x``/``y`` length mismatch;
-            NaN or infinite values (first bad sample named); image values outside [0, 1]; a shape
-            that does not fit the modality; labels outside ``class_names``.
+        MissingPathError: ``path`` does not exist.
+        DataFileError: not a zip of ``.npy`` arrays (truncated, empty, random bytes); a missing
+            key (named, with the keys present); object (pickle) or structured arrays; ``x``/``y``
+            length mismatch or no samples; NaN or infinite values (first bad sample named);
+            image values outside [0, 1]; a shape that does not fit the modality; labels outside
+            ``class_names``.
+        LimitError: an array over ``max_array_bytes`` or more classes than ``max_classes``.
 
     Example:
         >>> import numpy as np
@@ -215,54 +294,121 @@ def read_npz(
         torch.Size([4, 1, 28, 28])
     """
     file = Path(path)
+    if not file.exists():
+        raise MissingPathError("does not exist", path=file, accepted="a .npz archive")
     if not file.is_file():
-        raise FileNotFoundError(f"path {str(file)!r} is not a file; expected a .npz archive")
+        raise DataFileError("is not a file", path=file, accepted="a .npz archive")
     if modality is not None:
         check_choice("modality", modality, registry.available("modality"))
     check_choice("scale", scale, ("auto", None))
-    try:
-        archive = np.load(file, allow_pickle=False)
-    except (OSError, ValueError) as err:
-        raise ValueError(f"cannot read {str(file)!r} as a .npz archive: {err}") from err
-    if not hasattr(archive, "files"):
-        raise ValueError(
-            f"{str(file)!r} holds a single array, not a .npz archive with keys {x_key!r}, {y_key!r}"
-        )
-    with archive:
-        keys = list(archive.files)
-        arrays = {}
-        for name, key in (("x_key", x_key), ("y_key", y_key)):
-            if key not in keys:
-                raise ValueError(f"{name}={key!r} is not in {str(file)!r}; keys present: {keys}")
-        for key in keys:
-            try:
-                arrays[key] = archive[key]
-            except ValueError as err:  # object arrays need pickle, which is never allowed
-                raise ValueError(f"cannot read key {key!r} of {str(file)!r} without pickle: {err}") from err
-
-    x, y = arrays[x_key], arrays[y_key]
+    for name, key in (("x_key", x_key), ("y_key", y_key)):
+        if not isinstance(key, str) or not key:
+            raise TypeError(f"{name} must be a non-empty str; got {short_repr(key)}")
     where = f"in {str(file)!r}"
-    if y.ndim != 1:
-        raise ValueError(f"{y_key!r} {where} must be 1-D (one label per sample); got shape {y.shape}")
-    if x.ndim == 0 or len(x) != len(y):
-        n_x = 0 if x.ndim == 0 else len(x)
-        raise ValueError(
-            f"{x_key!r} and {y_key!r} {where} must have the same length; got {n_x} samples "
-            f"(shape {x.shape}) and {len(y)} labels"
-        )
-    if modality is None and "modality" in arrays:
-        modality = check_choice(
-            f"modality stored {where}", str(arrays["modality"]), registry.available("modality")
-        )
-    modality = _infer_modality(x, modality, x_key, where)
+    try:
+        arrays = _read_npz_arrays(file, x_key, y_key)
+        x, y = arrays[x_key], arrays[y_key]
+        if y.ndim != 1:
+            raise DataFileError(f"{y_key!r} must be 1-D (one label per sample); got shape {y.shape}",
+                                path=file)
+        if x.ndim == 0 or len(x) != len(y):
+            n_x = 0 if x.ndim == 0 else len(x)
+            raise DataFileError(
+                f"{x_key!r} and {y_key!r} must have the same length; got {n_x} samples "
+                f"(shape {x.shape}) and {len(y)} labels", path=file,
+            )
+        if len(y) == 0:
+            raise DataFileError(f"{x_key!r} holds no samples", path=file, accepted=">= 1 sample")
+        if modality is None and "modality" in arrays:
+            stored = arrays["modality"]
+            known = registry.available("modality")
+            value = str(stored) if stored.ndim == 0 and stored.dtype.kind in "US" else None
+            if value not in known:
+                raise DataFileError(f"stored 'modality' is {short_repr(stored.tolist())}", path=file,
+                                    accepted=f"one of {known}")
+            modality = value
+        modality = _infer_modality(x, modality, x_key, where)
 
-    names = class_names
-    if names is None and "class_names" in arrays:
-        names = [str(n) for n in np.atleast_1d(arrays["class_names"])]
-    labels, names = _labels(y, names, y_key, where)
+        names = class_names
+        if names is None and "class_names" in arrays:
+            stored_names = np.atleast_1d(arrays["class_names"])
+            if stored_names.ndim != 1 or stored_names.dtype.kind not in "USiub":
+                raise DataFileError(
+                    f"stored 'class_names' has shape {stored_names.shape} and dtype {stored_names.dtype}",
+                    path=file, accepted="a 1-D array of strings",
+                )
+            check_limit("max_classes", len(stored_names), what="stored class_names", path=file)
+            names = [str(n) for n in stored_names]
+        labels, names = _labels(y, names, y_key, where, file)
 
-    meta = {k[len(_META_PREFIX):]: v for k, v in arrays.items() if k.startswith(_META_PREFIX)}
-    return LabeledData(_to_x(x, modality, scale, x_key, where), labels, names, modality, meta)
+        meta = {k[len(_META_PREFIX):]: v for k, v in arrays.items() if k.startswith(_META_PREFIX)}
+        return LabeledData(_to_x(x, modality, scale, x_key, where), labels, names, modality, meta)
+    except GenaugError:
+        raise
+    except (ValueError, TypeError) as err:  # LabeledData / modality checks: name the file
+        raise DataFileError(one_line(err), path=file) from None
+
+
+def _read_npz_arrays(file: Path, x_key: str, y_key: str) -> dict[str, np.ndarray]:
+    """The arrays of an ``.npz`` that :func:`read_npz` uses, each size-checked from its header
+    before it is decoded; other members are never read."""
+    try:
+        zf = zipfile.ZipFile(file)
+    except zipfile.BadZipFile as err:
+        with contextlib.suppress(OSError), file.open("rb") as fh:
+            if fh.read(6) == b"\x93NUMPY":
+                raise DataFileError(
+                    f"holds a single array (.npy), not a .npz archive with keys {x_key!r}, {y_key!r}",
+                    path=file, accepted="np.savez(path, x=..., y=...)",
+                ) from None
+        raise DataFileError(f"is not a .npz archive (a zip of .npy arrays): {one_line(err, 120)}",
+                            path=file, accepted="a file written by np.savez or write_npz") from None
+    except (OSError, ValueError, EOFError, RuntimeError, NotImplementedError, OverflowError) as err:
+        raise DataFileError(f"cannot be opened as a .npz archive: {type(err).__name__}: "
+                            f"{one_line(err, 120)}", path=file) from None
+    with zf:
+        members: dict[str, zipfile.ZipInfo] = {}
+        for info in zf.infolist():
+            if info.filename.endswith(".npy"):
+                members.setdefault(info.filename[:-4], info)
+        keys = sorted(members)
+        for name, key in (("x_key", x_key), ("y_key", y_key)):
+            if key not in members:
+                raise DataFileError(f"{name}={key!r} is not in the archive; keys present: "
+                                    f"{short_repr(keys)}", path=file, argument=name)
+        wanted = [x_key, y_key] + [k for k in keys if k in _RESERVED_KEYS or k.startswith(_META_PREFIX)]
+        return {key: _read_member(zf, members[key], key, file) for key in dict.fromkeys(wanted)}
+
+
+def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, key: str, file: Path) -> np.ndarray:
+    fmt = np.lib.format
+    try:
+        with zf.open(info) as fh:
+            version = fmt.read_magic(fh)
+            if version == (1, 0):
+                shape, fortran, dtype = fmt.read_array_header_1_0(fh)
+            elif version in ((2, 0), (3, 0)):
+                shape, fortran, dtype = fmt.read_array_header_2_0(fh)
+            else:
+                raise ValueError(f"unsupported .npy format version {version}")
+            if dtype.hasobject:
+                raise DataFileError(
+                    f"key {key!r} holds Python objects, which need pickle (never allowed)", path=file,
+                    accepted="numeric or string arrays",
+                )
+            if dtype.names is not None or dtype.subdtype is not None:
+                raise DataFileError(f"key {key!r} has a structured dtype {short_repr(str(dtype))}",
+                                    path=file, accepted="numeric or string arrays")
+            count = math.prod(int(s) for s in shape)
+            check_limit("max_array_bytes", count * dtype.itemsize, path=file,
+                        what=f"bytes of key {key!r} (shape {short_repr(tuple(shape))}, dtype {dtype})")
+        with zf.open(info) as fh:
+            return fmt.read_array(fh, allow_pickle=False)
+    except GenaugError:
+        raise
+    except Exception as err:  # zip/zlib/NumPy raise many types on hostile bytes
+        raise DataFileError(f"cannot read key {key!r}: {type(err).__name__}: {one_line(err, 160)}",
+                            path=file, accepted="an archive written by np.savez or write_npz") from None
 
 
 def _infer_modality(x: np.ndarray, modality: str | None, x_key: str, where: str) -> str:
@@ -311,38 +457,53 @@ def _infer_modality(x: np.ndarray, modality: str | None, x_key: str, where: str)
 
 
 def _labels(
-    y: np.ndarray, names: Sequence[str] | None, y_key: str, where: str
+    y: np.ndarray, names: Sequence[str] | None, y_key: str, where: str, file: Path | None = None
 ) -> tuple[np.ndarray, list[str]]:
     if names is not None:
+        if isinstance(names, str):
+            raise TypeError(f"class_names must be a sequence of names, not a str; got {short_repr(names)}")
         names = [str(n) for n in names]
         if not names:
             raise ValueError("class_names must name at least one class; got an empty sequence")
+        check_limit("max_classes", len(names), what="class_names", argument="class_names")
         if len(set(names)) != len(names):
-            raise ValueError(f"class_names must be unique; got {names}")
+            raise ValueError(f"class_names must be unique; got {short_repr(names)}")
     if y.dtype.kind in "US":
         values = [str(v) for v in y]
         if names is None:
-            names = sorted(set(values))
+            distinct = set(values)
+            check_limit("max_classes", len(distinct), what=f"distinct string labels in {y_key!r}",
+                        path=file)
+            names = sorted(distinct)
         lookup = {n: i for i, n in enumerate(names)}
         unknown = sorted(set(values) - set(lookup))
         if unknown:
-            raise ValueError(f"labels {unknown[:5]} in {y_key!r} {where} are not in class_names {names}")
+            raise ValueError(
+                f"labels {short_repr(unknown[:5])} in {y_key!r} {where} are not in class_names "
+                f"{short_repr(names)}"
+            )
         return np.array([lookup[v] for v in values], dtype=np.int64), names
     if y.dtype.kind == "f":
         if not np.isfinite(y).all() or not np.all(y == np.round(y)):
             raise ValueError(f"{y_key!r} {where} must hold integer class indices; got non-integer floats")
+        if y.size and (y.max() > np.iinfo(np.int64).max // 2 or y.min() < np.iinfo(np.int64).min // 2):
+            raise ValueError(f"{y_key!r} {where} holds labels too large for class indices")
     elif y.dtype.kind not in "biu":
         raise ValueError(f"{y_key!r} {where} must hold integer class indices or strings; got dtype {y.dtype}")
+    if y.dtype.kind == "u" and y.size and int(y.max()) > np.iinfo(np.int64).max:
+        raise ValueError(f"{y_key!r} {where} holds labels too large for class indices")
     labels = y.astype(np.int64)
     if labels.size and labels.min() < 0:
         raise ValueError(f"{y_key!r} {where} must hold labels >= 0; got {int(labels.min())}")
     if names is None:
         n = int(labels.max()) + 1 if labels.size else 1
+        check_limit("max_classes", n, path=file,
+                    what=f"classes implied by the largest label in {y_key!r} ({n - 1})")
         names = [str(i) for i in range(n)]
     elif labels.size and labels.max() >= len(names):
         raise ValueError(
             f"label {int(labels.max())} in {y_key!r} {where} is out of range for "
-            f"{len(names)} class_names {names}"
+            f"{len(names)} class_names {short_repr(names)}"
         )
     return labels, names
 

@@ -55,6 +55,8 @@ import numpy as np
 import pandas as pd
 
 from genaug.data.labeled import LabeledData
+from genaug.errors import DataFileError, GenaugError, MissingPathError, one_line
+from genaug.limits import check_limit, short_repr
 from genaug.registry import register
 
 __all__ = [
@@ -265,16 +267,17 @@ def _handle_missing(
     bad_cols = [str(c) for c in df.columns if na[c].any()]
     n_rows = int(na.any(axis=1).sum())
     if policy == "error":
-        raise ValueError(
-            f"missing values in column(s) {bad_cols} ({n_rows} row(s) affected); pass "
-            "missing='drop' to drop those rows or missing='impute' to fill median/mode"
+        raise GenaugError(
+            f"missing values in column(s) {short_repr(bad_cols)} ({n_rows} row(s) affected); pass "
+            "missing='drop' to drop those rows or missing='impute' to fill median/mode",
+            argument="missing", accepted="'error', 'drop' or 'impute'",
         )
     if policy == "drop":
         return df.loc[~na.any(axis=1)].reset_index(drop=True)
     if na[target].any():
-        raise ValueError(
+        raise GenaugError(
             f"target column {target!r} has {int(na[target].sum())} missing value(s); "
-            "labels cannot be imputed: use missing='drop'"
+            "labels cannot be imputed: use missing='drop'", argument="missing",
         )
     df = df.copy()
     for spec in schema.columns:
@@ -282,7 +285,8 @@ def _handle_missing(
         if not col.isna().any():
             continue
         if col.isna().all():
-            raise ValueError(f"column {spec.name!r} is entirely missing; nothing to impute from")
+            raise GenaugError(f"column {spec.name!r} is entirely missing; nothing to impute from",
+                              argument="missing", accepted="'drop', or a column with some values")
         if spec.kind == "numeric":
             fill = col.median()
             if spec.integer:
@@ -316,6 +320,30 @@ def _normalize_columns(df: pd.DataFrame, schema: TableSchema) -> pd.DataFrame:
     return with_schema(frame, TableSchema(tuple(specs), schema.target))
 
 
+def _refuse_infinite(df: pd.DataFrame) -> None:
+    """Raise naming the columns that hold +-inf (refused like NaN: never silently kept)."""
+    bad: list[str] = []
+    rows = np.zeros(len(df), dtype=bool)
+    for name in df.columns:
+        col = df[name]
+        if pd.api.types.is_float_dtype(col.dtype):
+            values = col.to_numpy(dtype=np.float64, na_value=np.nan)
+        elif pd.api.types.is_object_dtype(col.dtype):
+            values = np.array([v if isinstance(v, float) else np.nan for v in col], dtype=np.float64)
+        else:
+            continue
+        inf = np.isinf(values)
+        if inf.any():
+            bad.append(str(name))
+            rows |= inf
+    if bad:
+        raise GenaugError(
+            f"infinite values in column(s) {short_repr(bad)} ({int(rows.sum())} row(s) affected)",
+            argument="values",
+            accepted="finite numbers; mark unknown values as empty cells (missing) instead",
+        )
+
+
 def from_frame(
     df: pd.DataFrame,
     *,
@@ -342,30 +370,70 @@ def from_frame(
         values as str and ``meta["source"] = "real"``.
 
     Raises:
-        ValueError: ``target`` is not a column; missing values under ``missing="error"``; fewer
-            than two classes; a label outside ``classes``.
+        GenaugError: ``target`` is not a column; duplicate column names (a duplicated target
+            would leak the label into the features); no rows, or none left after
+            ``missing="drop"``; +-inf anywhere (refused like NaN); missing values under
+            ``missing="error"``; fewer than two classes; a label outside ``classes``.
+        LimitError: more distinct labels than ``max_classes`` (see :mod:`genaug.limits`).
     """
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"df must be a pandas DataFrame; got {type(df).__name__}")
-    if target not in df.columns:
-        raise ValueError(f"target {target!r} is not a column; columns: {list(map(str, df.columns))}")
-    df = df.rename(columns={c: str(c) for c in df.columns})
+    if not isinstance(target, str) or not target:
+        raise TypeError(f"target must be a column name (a non-empty str); got {short_repr(target)}")
+    names = [str(c) for c in df.columns]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise GenaugError(
+            f"duplicate column name(s) {short_repr(dupes)}"
+            + (" (including the target: the label would leak into the features)" if target in dupes
+               else ""),
+            argument="columns", accepted="a table whose column names are unique",
+        )
+    if target not in names:
+        raise GenaugError(f"target {target!r} is not a column; columns: {short_repr(names)}",
+                          argument="target", accepted="one of the column names")
+    df = df.set_axis(names, axis=1)
+    if len(df) == 0:
+        raise GenaugError("the table holds no rows", argument="rows", accepted="a header and >= 2 rows")
+    _refuse_infinite(df)
     features = df.drop(columns=[target])
     schema = infer_schema(features, categorical, target)
+    n_before = len(df)
     df = _handle_missing(df, target, missing, schema)
+    if len(df) == 0:
+        raise GenaugError(
+            f"missing='drop' dropped every row: all {n_before} rows have a missing value",
+            argument="missing", accepted="'impute', or a table with complete rows",
+        )
     labels = df[target].to_numpy()
     values = [_py(v) for v in labels]
     if classes is None:
-        order = sorted(set(values), key=lambda v: (str(type(v)), v))
+        distinct = set(values)
+        check_limit("max_classes", len(distinct), argument=f"target {target!r}",
+                    what="distinct labels (is it the right column?)")
+        order = sorted(distinct, key=lambda v: (str(type(v)), v))
     else:
+        if isinstance(classes, str) or not isinstance(classes, Sequence):
+            raise TypeError(f"classes must be a list of label values; got {short_repr(classes)}")
         order = [_py(c) for c in classes]
-        unseen = sorted({v for v in values if v not in set(order)}, key=str)
+        if not order:
+            raise GenaugError("classes is empty", argument="classes", accepted="a list of label values")
+        if len(set(map(repr, order))) != len(order):
+            raise GenaugError(f"classes repeats a value: {short_repr(order)}", argument="classes",
+                              accepted="distinct label values")
+        check_limit("max_classes", len(order), argument="classes", what="classes")
+        known = set(order)
+        unseen = sorted({v for v in values if v not in known}, key=str)
         if unseen:
-            raise ValueError(f"target {target!r} has label(s) {unseen} not in classes {order}")
+            raise GenaugError(
+                f"target {target!r} has label(s) {short_repr(unseen)} not in classes {short_repr(order)}",
+                argument="classes",
+            )
     if len(set(values)) < 2:
-        raise ValueError(
-            f"target {target!r} holds a single class ({order[0]!r} in all {len(values)} rows); "
-            "augmentation for imbalanced data needs at least two classes"
+        raise GenaugError(
+            f"target {target!r} holds a single class ({short_repr(values[0])} in all {len(values)} "
+            "rows); augmentation for imbalanced data needs at least two classes",
+            argument="target", accepted="a label column with >= 2 classes",
         )
     index = {v: i for i, v in enumerate(order)}
     y = np.array([index[v] for v in values], dtype=np.int64)
@@ -398,12 +466,20 @@ def read_table(
     Returns:
         Tabular LabeledData with the schema in ``x.attrs["genaug_schema"]``.
 
+    Raises:
+        MissingPathError: ``path`` does not exist.
+        DataFileError: the file cannot be parsed (empty, not UTF-8, not CSV/Parquet), its header
+            repeats a name, or :func:`from_frame` refuses it (the message names the file).
+
     Example:
         >>> data = read_table("transactions.parquet", target="is_fraud")  # doctest: +SKIP
     """
     path = Path(path)
+    if not path.exists():
+        raise MissingPathError("is not a file: it does not exist", path=path,
+                               accepted="a CSV or Parquet file")
     if not path.is_file():
-        raise FileNotFoundError(f"path {str(path)!r} is not a file")
+        raise DataFileError("is not a file", path=path, accepted="a CSV or Parquet file")
     fmt = format
     if fmt is None:
         suffix = path.suffix.lower()
@@ -411,16 +487,67 @@ def read_table(
             suffix
         )
         if fmt is None:
-            raise ValueError(f"cannot tell the format of {path.name!r}; pass format='csv' or 'parquet'")
-    if fmt == "csv":
-        if path.suffix.lower() == ".tsv":
-            read_kwargs.setdefault("sep", "\t")
-        df = pd.read_csv(path, **read_kwargs)
-    elif fmt == "parquet":
-        df = pd.read_parquet(path, **read_kwargs)
-    else:
-        raise ValueError(f"format must be 'csv' or 'parquet'; got {fmt!r}")
-    return from_frame(df, target=target, categorical=categorical, missing=missing, classes=classes)
+            raise DataFileError("has an unknown format (from its suffix)", path=path, argument="format",
+                                accepted="a .csv/.tsv/.txt/.parquet/.pq suffix, or format='csv' or 'parquet'")
+    if fmt not in ("csv", "parquet"):
+        raise ValueError(f"format must be 'csv' or 'parquet'; got {short_repr(fmt)}")
+    if fmt == "csv" and path.suffix.lower() == ".tsv":
+        read_kwargs.setdefault("sep", "\t")
+    df = _read_frame(path, fmt, read_kwargs)
+    try:
+        return from_frame(df, target=target, categorical=categorical, missing=missing, classes=classes)
+    except GenaugError as err:
+        raise DataFileError(err.problem, path=path, argument=err.argument, accepted=err.accepted) from None
+    except ValueError as err:
+        raise DataFileError(one_line(err), path=path) from None
+
+
+def _read_frame(path: Path, fmt: str, read_kwargs: dict[str, Any]) -> pd.DataFrame:
+    """The file as a frame; parse errors name the file, duplicate header names are refused."""
+    try:
+        if fmt == "csv":
+            header = None
+            if "header" not in read_kwargs and "names" not in read_kwargs:
+                options = {k: read_kwargs[k] for k in ("sep", "delimiter", "encoding", "comment",
+                                                       "skiprows", "quotechar")
+                           if k in read_kwargs}
+                header = pd.read_csv(path, header=None, nrows=1, dtype=str, keep_default_na=False,
+                                     **options)
+            df = pd.read_csv(path, **read_kwargs)
+            if header is not None and len(header):
+                names = [str(v) for v in header.iloc[0].tolist()]
+                dupes = sorted({n for n in names if names.count(n) > 1})
+                if dupes:
+                    raise DataFileError(
+                        f"the header repeats column name(s) {short_repr(dupes)}", path=path,
+                        accepted="a header whose column names are unique",
+                    )
+        else:
+            df = pd.read_parquet(path, **read_kwargs)
+    except GenaugError:
+        raise
+    except pd.errors.EmptyDataError:
+        raise DataFileError("is empty (no header, no rows)", path=path,
+                            accepted="a header line and >= 2 rows") from None
+    except UnicodeDecodeError as err:
+        raise DataFileError(
+            f"is not valid {err.encoding} text (byte offset {err.start})", path=path,
+            accepted="UTF-8 text, or pass encoding=... (e.g. 'latin-1')",
+        ) from None
+    except TypeError as err:  # an unknown keyword for pandas
+        raise TypeError(f"bad read option: {one_line(err, 200)}") from None
+    except Exception as err:  # pandas/pyarrow parsers raise many types on hostile bytes
+        raise DataFileError(
+            f"cannot be read as {fmt.upper()}: {type(err).__name__}: {one_line(err, 200)}", path=path,
+            accepted=f"a {fmt.upper()} table with a header row",
+        ) from None
+    if not isinstance(df, pd.DataFrame):  # pragma: no cover - pandas returns a frame or raises
+        raise DataFileError("did not read as a table", path=path)
+    if df.columns.duplicated().any():
+        dupes = sorted({str(c) for c in df.columns[df.columns.duplicated()]})
+        raise DataFileError(f"repeats column name(s) {short_repr(dupes)}", path=path,
+                            accepted="a table whose column names are unique")
+    return df
 
 
 # ------------------------------------------------------------------------------ built-in sets
