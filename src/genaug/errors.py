@@ -30,6 +30,7 @@ __all__ = [
     "ModelFileError",
     "OutputPathError",
     "SpecFileError",
+    "SpecLimitError",
     "StoreError",
     "one_line",
 ]
@@ -107,7 +108,9 @@ class StoreError(GenaugError):
 
 
 class SpecFileError(GenaugError):
-    """An experiment spec file that cannot be read (not a file, not UTF-8, too big or too deep)."""
+    """An experiment spec that cannot be used: the file cannot be read (not a file, not UTF-8,
+    not YAML) or its content is invalid (unknown keys, bad values). ``genaug.experiment.SpecError``
+    is this class."""
 
 
 class ModelFileError(GenaugError):
@@ -120,3 +123,7 @@ class OutputPathError(GenaugError):
 
 class LimitError(GenaugError):
     """An input over a resource limit (see :mod:`genaug.limits`); the message names the setting."""
+
+
+class SpecLimitError(SpecFileError, LimitError):
+    """A spec file over a resource limit (size, nesting, values after aliases): both kinds."""

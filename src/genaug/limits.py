@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from genaug.errors import LimitError, SpecFileError, one_line
+from genaug.errors import LimitError, SpecFileError, SpecLimitError, one_line
 
 __all__ = [
     "Limits",
@@ -184,6 +184,21 @@ def short_repr(value: Any, limit: int | None = None) -> str:
 
 # ---------------------------------------------------------------------------------- spec files
 def load_spec_yaml(path: str | os.PathLike[str]) -> Any:
+    """Read an experiment spec file safely and return the parsed YAML mapping.
+
+    See :func:`_load_spec_yaml` for the checks. Limit errors are :class:`SpecLimitError`
+    (both a :class:`~genaug.errors.SpecFileError` and a :class:`~genaug.errors.LimitError`).
+    """
+    try:
+        return _load_spec_yaml(path)
+    except LimitError as err:
+        if isinstance(err, SpecFileError):
+            raise
+        raise SpecLimitError(err.problem, path=err.path, argument=err.argument,
+                             accepted=err.accepted) from None
+
+
+def _load_spec_yaml(path: str | os.PathLike[str]) -> Any:
     """Read an experiment spec file safely and return the parsed YAML mapping.
 
     Checks, in order, each failing with one line that names the file: the path is an existing

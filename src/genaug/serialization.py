@@ -24,6 +24,7 @@ from ``config.json``: the caller passes them to ``load`` (see ``SavedModel.load_
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -36,7 +37,8 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from genaug.errors import ModelFileError
+from genaug.errors import MissingPathError, ModelFileError
+from genaug.outputs import current_umask
 
 __all__ = [
     "CONFIG_NAME",
@@ -76,20 +78,11 @@ def _error(path: str | os.PathLike[str], problem: str, accepted: str | None = ""
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
-    """Write ``data`` to ``path`` through a temp file in the same folder and a rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    """Write ``data`` to ``path`` through a temp file in the same folder and a rename (mode
+    ``0o666 & ~umask``; see :func:`genaug.outputs.atomic_write_bytes`)."""
+    from genaug import outputs
+
+    return outputs.atomic_write_bytes(path, data)
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
@@ -98,8 +91,10 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
 
 
 def atomic_write_json(path: str | os.PathLike[str], obj: Any) -> Path:
-    """Atomically write ``obj`` as indented, key-sorted JSON."""
-    return atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=True, default=_json_default))
+    """Atomically write ``obj`` as strict, indented, key-sorted JSON (NaN and +-inf as ``null``)."""
+    from genaug.outputs import strict_json
+
+    return atomic_write_text(path, strict_json(obj))
 
 
 def _json_default(obj: Any) -> Any:
@@ -134,6 +129,8 @@ def save_model_dir(
     os.close(fd)
     try:
         save_file(weights, tmp)
+        with contextlib.suppress(OSError):  # mkstemp makes 0600; give the file the user's umask
+            os.chmod(tmp, 0o666 & ~current_umask())
         os.replace(tmp, path / WEIGHTS_NAME)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -151,7 +148,8 @@ def read_config(path: str | os.PathLike[str]) -> dict[str, Any]:
     """
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"{path} not found; expected a folder written by save()")
+        raise MissingPathError("does not exist", path=path,
+                               accepted="a folder written by save() (config.json + weights.safetensors)")
     size = path.stat().st_size
     if size > MAX_CONFIG_BYTES:
         raise _error(path, f"is {size} bytes, over the {MAX_CONFIG_BYTES} byte limit of a config")
@@ -210,7 +208,8 @@ def inspect_weights(path: str | os.PathLike[str]) -> dict[str, TensorSpec]:
     """
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"{path} not found; expected a folder written by save()")
+        raise MissingPathError("does not exist", path=path,
+                               accepted="a folder written by save() (config.json + weights.safetensors)")
     accepted = "a safetensors file written by save()"
     size = path.stat().st_size
     if size < 8:

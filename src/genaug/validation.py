@@ -10,6 +10,13 @@ import numpy as np
 import torch
 
 
+def _r(value: Any) -> str:
+    """A bounded repr for messages (a huge value, e.g. from a YAML alias bomb, is cut short)."""
+    from genaug.limits import short_repr
+
+    return short_repr(value)
+
+
 def check_probability(name: str, value: Any) -> float:
     """Return ``value`` as a float in [0, 1] or raise ValueError naming ``name``."""
     return check_range(name, value, 0.0, 1.0)
@@ -26,7 +33,7 @@ def check_range(
 ) -> float:
     """Return ``value`` as a float within the bounds or raise ValueError naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"{name} must be a number; got {value!r} ({type(value).__name__})")
+        raise TypeError(f"{name} must be a number; got {_r(value)} ({type(value).__name__})")
     v = float(value)
     if np.isnan(v):
         raise ValueError(f"{name} must not be NaN")
@@ -37,18 +44,18 @@ def check_range(
         hb = "]" if high_inclusive else ")"
         lo = "-inf" if low is None else low
         hi = "inf" if high is None else high
-        raise ValueError(f"{name} must be in {lb}{lo}, {hi}{hb}; got {value!r}")
+        raise ValueError(f"{name} must be in {lb}{lo}, {hi}{hb}; got {_r(value)}")
     return v
 
 
 def check_int(name: str, value: Any, low: int | None = None, high: int | None = None) -> int:
     """Return ``value`` as an int within [low, high] or raise naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise TypeError(f"{name} must be an int; got {value!r} ({type(value).__name__})")
+        raise TypeError(f"{name} must be an int; got {_r(value)} ({type(value).__name__})")
     if (low is not None and value < low) or (high is not None and value > high):
         lo = "-inf" if low is None else low
         hi = "inf" if high is None else high
-        raise ValueError(f"{name} must be an int in [{lo}, {hi}]; got {value!r}")
+        raise ValueError(f"{name} must be an int in [{lo}, {hi}]; got {_r(value)}")
     return int(value)
 
 
@@ -56,7 +63,7 @@ def check_choice(name: str, value: Any, choices: Iterable[Any]) -> Any:
     """Return ``value`` if it is one of ``choices`` or raise ValueError listing them."""
     options = list(choices)
     if value not in options:
-        raise ValueError(f"{name} must be one of {options}; got {value!r}")
+        raise ValueError(f"{name} must be one of {options}; got {_r(value)}")
     return value
 
 
@@ -66,11 +73,11 @@ def check_pair(name: str, value: Any, low: float | None = None, high: float | No
         v = float(value)
         value = (-v, v)
     if not isinstance(value, tuple | list) or len(value) != 2:
-        raise ValueError(f"{name} must be a number or a (min, max) pair; got {value!r}")
+        raise ValueError(f"{name} must be a number or a (min, max) pair; got {_r(value)}")
     a = check_range(f"{name}[0]", value[0], low, high)
     b = check_range(f"{name}[1]", value[1], low, high)
     if a > b:
-        raise ValueError(f"{name} must satisfy min <= max; got {value!r}")
+        raise ValueError(f"{name} must satisfy min <= max; got {_r(value)}")
     return (a, b)
 
 

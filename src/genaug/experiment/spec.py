@@ -23,7 +23,6 @@ import inspect
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -34,10 +33,13 @@ from pydantic import (
 )
 
 from genaug import registry
+from genaug.errors import SpecFileError
+from genaug.limits import load_spec_yaml
 
-
-class SpecError(ValueError):
-    """An experiment spec that cannot be used; the message names the key and the accepted values."""
+SpecError = SpecFileError
+"""An experiment spec that cannot be used; the message names the file (when there is one), the
+key and the accepted values. The same class as :class:`genaug.errors.SpecFileError` (a
+:class:`~genaug.errors.GenaugError`, so a ``ValueError``)."""
 
 
 class _Strict(BaseModel):
@@ -224,15 +226,20 @@ class ExperimentSpec(_Strict):
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> ExperimentSpec:
-        """Load and validate a YAML spec file."""
+        """Load and validate a YAML spec file (read safely: see :func:`genaug.limits.load_spec_yaml`).
+
+        Raises:
+            SpecError: the file cannot be read or its content is invalid; the message names the
+                file. Its limit errors are also :class:`~genaug.errors.LimitError`.
+        """
         path = Path(path)
-        if not path.is_file():
-            raise SpecError(f"spec file {str(path)!r} does not exist")
+        data = load_spec_yaml(path)
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            raise SpecError(f"{path} is not valid YAML: {exc}") from None
-        return cls.from_dict(data)
+            return cls.from_dict(data)
+        except SpecError as err:
+            if err.path is not None:
+                raise
+            raise SpecError(err.problem, path=path, argument=err.argument, accepted=err.accepted) from None
 
     def to_dict(self) -> dict[str, Any]:
         """A plain dict that ``from_dict`` turns back into the same spec."""
