@@ -32,6 +32,10 @@ class TrainingPlan:
         synthetic: the synthetic (generated or resampled) samples inside ``train``, as the
             strategy produced them, or None when it adds none (see
             :func:`genaug.experiment.generation.synthetic_details`).
+        fit_options: extra keyword arguments of the classifier's ``fit`` that the strategy's
+            training needs, e.g. ``{"unlabeled": pool, "consistency": FixMatch(...)}`` for
+            consistency training or ``{"init": checkpoint}`` to fine-tune from a pretrained
+            encoder (see :func:`fit_plan`); empty for ordinary supervised training.
     """
 
     train: LabeledData
@@ -40,6 +44,47 @@ class TrainingPlan:
     info: dict[str, Any] = field(default_factory=dict)
     batch_sampler: Any = None
     synthetic: LabeledData | None = None
+    fit_options: dict[str, Any] = field(default_factory=dict)
+
+
+def fit_plan(clf: Any, plan: TrainingPlan, val: LabeledData | None, *, generator: Seed = None,
+             label: str = "this strategy", model: str | None = None) -> Any:
+    """Train ``clf`` on ``plan``: ``clf.fit(plan.train, val, augmenter=, mixer=, generator=,
+    batch_sampler= (when the plan has one), **plan.fit_options)``.
+
+    The one place that turns a plan into a ``fit`` call, so every trainer (runner, ``auto``'s
+    trials, benchmarks) honours every field of the plan; a plan field the classifier's ``fit``
+    does not take raises instead of being dropped silently.
+
+    Args:
+        clf: an unfitted classifier (registry kind ``model``).
+        plan: the strategy's plan.
+        val: validation data for the classifier's model selection, or None.
+        generator: the training seed.
+        label: the strategy's name, for error messages.
+        model: the classifier's registry name, for error messages (default: its class name).
+
+    Returns:
+        ``clf``, fitted.
+
+    Raises:
+        ValueError: a plan field (``batch_sampler`` or a ``fit_options`` key) that ``clf.fit``
+            does not accept.
+    """
+    import inspect
+
+    extra: dict[str, Any] = dict(plan.fit_options)
+    if plan.batch_sampler is not None:
+        extra["batch_sampler"] = plan.batch_sampler
+    accepted = inspect.signature(clf.fit).parameters
+    missing = sorted(k for k in extra if k not in accepted)
+    if missing:
+        name = model or type(clf).__name__
+        raise ValueError(
+            f"strategy {label!r} trains with {missing}, which model {name!r} cannot use; use a torch "
+            f"model (small_cnn, cnn1d, mlp) or another strategy"
+        )
+    return clf.fit(plan.train, val, augmenter=plan.augmenter, mixer=plan.mixer, generator=generator, **extra)
 
 
 class Strategy(ABC):
