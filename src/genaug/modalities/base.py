@@ -156,6 +156,16 @@ class Modality:
         """Config list of the default classical augmenter; ``None`` when there is none."""
         return None
 
+    def weak_augmenter(self, sample_shape: Sequence[int] | None) -> list[dict[str, Any]] | None:
+        """Config list of the *weak* augmenter of consistency training (FixMatch's pseudo-label
+        view): the default classical augmenter unless a modality says otherwise."""
+        return self.default_augmenter(sample_shape)
+
+    def strong_augmenter(self, sample_shape: Sequence[int] | None) -> list[dict[str, Any]] | None:
+        """Config list of the *strong* augmenter of consistency training and of contrastive
+        pretraining views (FixMatch: RandAugment + Cutout for images); ``None`` when there is none."""
+        return None
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r})"
 

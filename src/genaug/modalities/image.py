@@ -8,6 +8,11 @@ Default classical augmentation (the "classical" baseline; mild and label-preserv
 * **colour** (3 channels): horizontal flip (p = 0.5), the same affine jitter,
   brightness/contrast/saturation jitter of ±20 % and light noise (std up to 0.02).
 * **other channel counts**: affine jitter and light noise only.
+
+Strong augmentation (consistency training, contrastive views), FixMatch's (Sohn et al. 2020):
+RandAugment with 2 operations at magnitude 15 of 31 bins (the mean of FixMatch's uniformly drawn
+magnitude) followed by Cutout (one erased square of up to a quarter of the area, filled with
+grey 0.5). The weak augmenter is the default one above.
 """
 
 from __future__ import annotations
@@ -66,3 +71,11 @@ class ImageModality(TensorModality):
                 {"name": "gaussian_noise", "std": (0.0, 0.02)},
             ]
         return [dict(_AFFINE), {"name": "gaussian_noise", "std": (0.0, 0.03)}]
+
+    def strong_augmenter(self, sample_shape: Sequence[int] | None) -> list[dict[str, Any]]:
+        channels = self.check_sample_shape(sample_shape)[0]
+        # RandAugment's colour operations need 1 or 3 channels; other counts get the affine jitter.
+        policy = ({"name": "randaugment", "num_ops": 2, "magnitude": 15} if channels in (1, 3)
+                  else dict(_AFFINE))
+        return [policy, {"name": "random_erasing", "scale": (0.02, 0.25), "ratio": (1.0, 1.0),
+                       "value": 0.5, "p": 1.0}]

@@ -5,6 +5,10 @@ Default classical augmentation:
 * **signals** (e.g. MNIST-1D): circular shift up to 10 % of the length, amplitude ×0.8-1.2,
   time stretch ×0.9-1.1 and noise with std up to 0.05.
 * **audio**: as signals but without time stretching (it would shift pitch).
+
+Strong augmentation (consistency training, contrastive views): the same operations at about
+three times the strength: circular shift up to 30 %, amplitude ×0.5-1.5, time stretch
+×0.75-1.33 (signals only) and noise with std up to 0.15 of the signal's units.
 """
 
 from __future__ import annotations
@@ -38,6 +42,15 @@ class SignalModality(TensorModality):
             {"name": "signal_shift", "max_shift": 0.1, "mode": "circular"},
             {"name": "signal_scale", "amplitude": (0.8, 1.2), "time": self.time_stretch},
             {"name": "signal_noise", "std": (0.0, 0.05)},
+        ]
+
+    def strong_augmenter(self, sample_shape: Sequence[int] | None) -> list[dict[str, Any]]:
+        self.check_sample_shape(sample_shape)
+        time = (0.75, 4.0 / 3.0) if self.time_stretch != (1.0, 1.0) else (1.0, 1.0)
+        return [
+            {"name": "signal_shift", "max_shift": 0.3, "mode": "circular"},
+            {"name": "signal_scale", "amplitude": (0.5, 1.5), "time": time},
+            {"name": "signal_noise", "std": (0.0, 0.15)},
         ]
 
 
