@@ -8,18 +8,18 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from genaug.cli_errors import cli_errors
 from genaug.cli_synth import synth_app
 
 app = typer.Typer(
     name="genaug", no_args_is_help=True, add_completion=False,
     help="Generative and classical data augmentation, with honest evaluation.",
+    pretty_exceptions_enable=False,
 )
 console = Console()
-err_console = Console(stderr=True)
 app.add_typer(synth_app, name="synth")
 
 OutOption = Annotated[
@@ -49,6 +49,7 @@ def _run_spec(spec, out: Path, quiet: bool, threads: int = 1, mlflow: str | None
 
     from genaug.experiment import run_to_folder
 
+    out = _check_out(out)
     if mlflow is not None:  # fail before the experiment, not after it
         from genaug.experiment.tracking import require_mlflow
 
@@ -109,12 +110,16 @@ def _summary_table(results: dict, elapsed: float) -> Table:
     return table
 
 
-def _fail(exc: Exception) -> None:
-    err_console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True, highlight=False)
-    raise typer.Exit(code=2)
+def _check_out(out: Path) -> Path:
+    """``--out`` checked before any work starts (see :func:`genaug.outputs.check_output_dir`)."""
+    from genaug.experiment.runner import RESULT_FILES
+    from genaug.outputs import check_output_dir
+
+    return check_output_dir(out, argument="--out", files=RESULT_FILES)
 
 
 @app.command()
+@cli_errors
 def demo(
     out: OutOption = Path("genaug-out/demo"),
     seed: Annotated[int, typer.Option(help="First seed; the demo uses three consecutive seeds.")] = 0,
@@ -125,13 +130,11 @@ def demo(
     """Digits, 10 labels per class + unlabeled pool: none / classical / CVAE / auto, and an RBF SVM."""
     from genaug.experiment.demo import demo_spec
 
-    try:
-        _run_spec(demo_spec(seed), out, quiet, threads, mlflow)
-    except ImportError as exc:
-        _fail(exc)
+    _run_spec(demo_spec(seed), out, quiet, threads, mlflow)
 
 
 @app.command("run")
+@cli_errors
 def run_cmd(
     spec_path: Annotated[Path, typer.Argument(metavar="SPEC.yaml", help="Experiment spec (YAML).")],
     out: Annotated[
@@ -145,21 +148,16 @@ def run_cmd(
     """Run the experiment described by SPEC.yaml."""
     from genaug.experiment import ExperimentSpec
 
-    try:
-        spec = ExperimentSpec.from_yaml(spec_path)
-        if seed is not None:
-            seeds = [seed + i for i in range(len(spec.seeds))]
-            spec = ExperimentSpec.from_dict({**spec.to_dict(), "seeds": seeds})
-    except ValueError as exc:
-        _fail(exc)
-    out = out or Path("runs") / spec_path.stem
-    try:
-        _run_spec(spec, out, quiet, threads, mlflow)
-    except (ValueError, FileNotFoundError, ImportError) as exc:
-        _fail(exc)
+    spec = ExperimentSpec.from_yaml(spec_path)
+    if seed is not None:
+        seeds = [seed + i for i in range(len(spec.seeds))]
+        spec = ExperimentSpec.from_dict({**spec.to_dict(), "seeds": seeds})
+    out = _check_out(out or Path("runs") / spec_path.stem)  # before any work starts
+    _run_spec(spec, out, quiet, threads, mlflow)
 
 
 @app.command()
+@cli_errors
 def datasets() -> None:
     """List the built-in datasets and whether each is available offline here."""
     from genaug.data import list_datasets

@@ -13,47 +13,52 @@ A thin typer layer over :mod:`genaug.synth`, :class:`genaug.data.store.Synthetic
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+
+from genaug.cli_errors import cli_errors, fail
+from genaug.errors import GenaugError, MissingPathError, ModelFileError
 
 synth_app = typer.Typer(
     name="synth",
     no_args_is_help=True,
     add_completion=False,
+    pretty_exceptions_enable=False,
     help="Fit generative models, sample them into a store, inspect the samples.",
 )
 console = Console()
-err_console = Console(stderr=True)
 
 FIT_INFO = "fit.json"
+MODEL_FILES = ("config.json", "weights.safetensors", FIT_INFO)
+INSPECT_FILES = ("metrics.json", "grid.png")
+_FIT_KEYS = ("data", "labeled_per_class", "val_per_class", "test_fraction", "split_seed", "synthesizer")
 
 
 def _fail(exc: BaseException) -> None:
-    err_console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True, highlight=False)
-    raise typer.Exit(code=2)
+    fail(exc)
 
 
 def parse_options(pairs: list[str] | None) -> dict[str, Any]:
     """``["steps=10", "channel_mults=[1, 2]"]`` -> ``{"steps": 10, "channel_mults": [1, 2]}`` (YAML values).
 
     Raises:
-        ValueError: an item without ``=``.
+        GenaugError: an item without ``=``, or a value that is not valid YAML (names ``--set``).
+        LimitError: a value over the spec limits (an alias bomb, deep nesting).
     """
-    import yaml
+    from genaug.limits import load_yaml_value, short_repr
 
     options: dict[str, Any] = {}
     for item in pairs or []:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise ValueError(f"--set expects KEY=VALUE; got {item!r}")
-        options[key.strip()] = yaml.safe_load(value)
+            raise GenaugError(f"expects KEY=VALUE; got {short_repr(item)}", argument="--set",
+                              accepted="KEY=VALUE with a YAML value, e.g. --set steps=100")
+        options[key.strip()] = load_yaml_value(value, argument=f"--set {key.strip()}")
     return options
 
 
@@ -63,7 +68,8 @@ def load_data(source: str) -> Any:
 
     if source.endswith(".npz") or Path(source).is_file():
         if not Path(source).is_file():
-            raise FileNotFoundError(f"data file {source} not found")
+            raise MissingPathError("does not exist" if not Path(source).exists() else "is not a file",
+                                   path=source, accepted="an .npz file with arrays x and y")
         return read_npz(source)
     return load_dataset(source)
 
@@ -72,6 +78,8 @@ def split_data(info: dict[str, Any]) -> Any:
     """The :class:`genaug.data.Split` described by a ``fit.json``."""
     from genaug.data import split
 
+    if not isinstance(info.get("data"), str):
+        raise GenaugError("the data source must be a dataset name or an .npz path", argument="data")
     return split(
         load_data(info["data"]),
         labeled_per_class=info["labeled_per_class"],
@@ -81,7 +89,31 @@ def split_data(info: dict[str, Any]) -> Any:
     )
 
 
+def read_fit_info(model: Path) -> dict[str, Any]:
+    """The ``fit.json`` of a model folder written by ``genaug synth fit``, checked.
+
+    Raises:
+        MissingPathError: no ``fit.json`` in ``model``.
+        ModelFileError: not a JSON object with the keys ``fit`` writes (names the file).
+    """
+    from genaug.serialization import read_config
+
+    path = model / FIT_INFO
+    if not path.is_file():
+        raise MissingPathError(
+            "does not exist", path=path,
+            accepted="a model folder written by `genaug synth fit` (it writes fit.json)",
+        )
+    info = read_config(path)
+    missing = [k for k in _FIT_KEYS if k not in info]
+    if missing:
+        raise ModelFileError(f"lacks the key(s) {missing}", path=path,
+                             accepted=f"the fit.json written by `genaug synth fit` (keys {list(_FIT_KEYS)})")
+    return info
+
+
 @synth_app.command("fit")
+@cli_errors
 def fit_cmd(
     data: Annotated[
         str, typer.Argument(help="Built-in dataset name (see `genaug datasets`) or a .npz file.")
@@ -107,8 +139,10 @@ def fit_cmd(
 ) -> None:
     """Fit SYNTHESIZER on DATA's labeled split (+ the unlabeled pool) and save it to --out."""
     from genaug import registry
+    from genaug.outputs import atomic_output_dir, check_output_dir
     from genaug.serialization import atomic_write_json
 
+    out = check_output_dir(out, argument="--out", files=MODEL_FILES)  # before the fit, not after it
     try:
         options = parse_options(set_)
         cls = registry.get("synthesizer", synthesizer)
@@ -133,8 +167,9 @@ def fit_cmd(
         info["seconds_fit"] = time.perf_counter() - start
         info["n_labeled"] = len(parts.labeled)
         info["n_unlabeled"] = 0 if pool is None else len(pool)
-        synth.save(out)
-        atomic_write_json(out / FIT_INFO, info)
+        with atomic_output_dir(out, argument="--out") as tmp:  # the folder appears whole or not at all
+            synth.save(tmp)
+            atomic_write_json(tmp / FIT_INFO, info)
     except (ValueError, TypeError, FileNotFoundError, ImportError) as exc:
         _fail(exc)
     console.print(
@@ -150,6 +185,7 @@ def _init_params(cls: Any) -> set[str]:
 
 
 @synth_app.command("sample")
+@cli_errors
 def sample_cmd(
     model: Annotated[Path, typer.Argument(help="A folder written by `genaug synth fit` (or save()).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Store folder (Parquet shards + manifest.json).")],
@@ -159,9 +195,11 @@ def sample_cmd(
     max_shards: Annotated[int | None, typer.Option(help="Stop after this many new shards.")] = None,
 ) -> None:
     """Sample a fitted model into a resumable SyntheticStore; re-run with the same arguments to resume."""
-    from genaug.data.store import SyntheticStore, describe_generator
+    from genaug.data.store import MANIFEST_NAME, SyntheticStore, describe_generator
+    from genaug.outputs import check_output_dir
     from genaug.synth import load_synthesizer
 
+    out = check_output_dir(out, argument="--out", files=(MANIFEST_NAME,))  # before loading the model
     try:
         synth = load_synthesizer(model)
         extra = {}
@@ -187,6 +225,7 @@ def sample_cmd(
 
 
 @synth_app.command("inspect")
+@cli_errors
 def inspect_cmd(
     model: Annotated[Path, typer.Argument(help="A folder written by `genaug synth fit`.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for metrics.json and grid.png.")],
@@ -202,17 +241,14 @@ def inspect_cmd(
 ) -> None:
     """Quality metrics (synthetic vs the labeled real data; FID also vs the test split) + a PNG grid."""
     from genaug.data.store import SyntheticStore
+    from genaug.outputs import atomic_output_dir, check_output_dir
     from genaug.quality import evaluate_quality
     from genaug.serialization import atomic_write_json
     from genaug.synth import load_synthesizer
 
+    out = check_output_dir(out, argument="--out", files=INSPECT_FILES)
     try:
-        info_path = model / FIT_INFO
-        if not info_path.is_file():
-            raise FileNotFoundError(
-                f"{info_path} not found; inspect needs a folder written by `genaug synth fit`"
-            )
-        info = json.loads(info_path.read_text(encoding="utf-8"))
+        info = read_fit_info(model)
         parts = split_data(info)
         if store is not None:
             synthetic = SyntheticStore(store).read()
@@ -228,15 +264,15 @@ def inspect_cmd(
         if "fid" in names:
             results["fid_test"] = evaluate_quality(parts.test, synthetic, ["fid"])["fid"]
         results = {k: float(v) for k, v in results.items()}
-        out.mkdir(parents=True, exist_ok=True)
         report = {
             "model": str(model),
             "store": None if store is None else str(store),
             "n_synthetic": len(synthetic),
             "metrics": results,
         }
-        atomic_write_json(out / "metrics.json", report)
-        save_grid(parts.labeled, synthetic, out / "grid.png", per_class=per_class_images)
+        with atomic_output_dir(out, argument="--out") as tmp:  # both files or neither
+            atomic_write_json(tmp / INSPECT_FILES[0], report)
+            save_grid(parts.labeled, synthetic, tmp / INSPECT_FILES[1], per_class=per_class_images)
     except (ValueError, TypeError, FileNotFoundError, ImportError) as exc:
         _fail(exc)
     table = Table(title=f"{info['synthesizer']}: {len(synthetic)} synthetic vs {len(parts.labeled)} real")

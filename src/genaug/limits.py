@@ -42,6 +42,7 @@ __all__ = [
     "check_limit",
     "get_limits",
     "load_spec_yaml",
+    "load_yaml_value",
     "override_limits",
     "set_limits",
     "short_repr",
@@ -270,6 +271,32 @@ def _load_spec_yaml(path: str | os.PathLike[str]) -> Any:
     return data
 
 
+def load_yaml_value(text: str, *, argument: str) -> Any:
+    """Parse one YAML value given on the command line (``--set steps=10``) with the spec limits.
+
+    Raises:
+        GenaugError: not valid YAML (the message names ``argument``).
+        LimitError: too many values after aliases are expanded, or nested too deep.
+    """
+    import yaml
+
+    from genaug.errors import GenaugError
+
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as err:
+        raise GenaugError(f"is not a valid YAML value: {one_line(err, 300)}", argument=argument) from None
+    except RecursionError:
+        raise LimitError("nests too deeply to parse", argument=argument) from None
+    if node is None:
+        return None
+    _check_yaml_graph(node, None, argument)
+    try:
+        return _construct(node)
+    except (yaml.YAMLError, RecursionError, TypeError, ValueError) as err:
+        raise GenaugError(f"is not a valid YAML value: {one_line(err, 200)}", argument=argument) from None
+
+
 def _construct(node: Any) -> Any:
     """Build Python values from a composed (and already size-checked) YAML node graph."""
     import yaml
@@ -281,7 +308,7 @@ def _construct(node: Any) -> Any:
         loader.dispose()
 
 
-def _check_yaml_graph(root: Any, file: Path) -> None:
+def _check_yaml_graph(root: Any, file: Path | None, argument: str | None = None) -> None:
     """Expanded size and depth of a YAML node graph, counted without expanding aliases."""
     import yaml
 
@@ -300,24 +327,27 @@ def _check_yaml_graph(root: Any, file: Path) -> None:
             size[key] = 1 + sum(size[id(k)] for k in kids)
             depth[key] = 1 + max((depth[id(k)] for k in kids), default=0)
             if size[key] > limits.max_spec_nodes:
-                check_limit("max_spec_nodes", size[key], path=file,
+                check_limit("max_spec_nodes", size[key], path=file, argument=argument,
                             what="values in the spec once YAML aliases are expanded")
             if depth[key] > limits.max_spec_depth:
-                check_limit("max_spec_depth", depth[key], path=file, what="nesting depth of the spec")
+                check_limit("max_spec_depth", depth[key], path=file, argument=argument,
+                            what="nesting depth of the spec")
             continue
         if key in size:
             continue
         if key in on_stack:
             raise SpecFileError(
-                "holds a YAML alias that refers to itself (a recursive structure)", path=file,
+                "holds a YAML alias that refers to itself (a recursive structure)",
+                path=file, argument=argument,
                 accepted="aliases (*name) to complete values only",
             )
         if not isinstance(node, yaml.Node):  # pragma: no cover - composer only yields nodes
-            raise SpecFileError("is not a YAML document", path=file)
+            raise SpecFileError("is not a YAML document", path=file, argument=argument)
         on_stack.add(key)
         stack.append((node, True))
         if len(on_stack) > limits.max_spec_depth + 1:
-            check_limit("max_spec_depth", len(on_stack), path=file, what="nesting depth of the spec")
+            check_limit("max_spec_depth", len(on_stack), path=file, argument=argument,
+                        what="nesting depth of the spec")
         for kid in _children(node):
             if id(kid) not in size:
                 stack.append((kid, False))

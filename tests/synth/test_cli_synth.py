@@ -92,6 +92,6 @@ def test_errors_are_reported_without_traceback(tmp_path) -> None:
     bad_value = invoke("fit", "digits", "-s", "cvae", "--set", "steps=0", "--out", str(tmp_path / "m"))
     assert bad_value.exit_code == 2 and "steps" in bad_value.output
     missing = invoke("sample", str(tmp_path / "none"), "--out", str(tmp_path / "st"))
-    assert missing.exit_code == 2 and "not found" in missing.output
+    assert missing.exit_code == 2 and "does not exist" in missing.output
     no_info = invoke("inspect", str(tmp_path / "none"), "--out", str(tmp_path / "i"))
     assert no_info.exit_code == 2 and "fit.json" in no_info.output

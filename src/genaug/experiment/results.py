@@ -232,16 +232,47 @@ class Results:
         }
 
     def save(self, path: str | Path) -> Path:
-        """Write ``results.json`` atomically to ``path`` (a file path)."""
+        """Write ``results.json`` atomically to ``path`` (a file path) as strict JSON: a NaN or
+        infinite metric is written as ``null`` (read back as NaN by :meth:`load`)."""
         return atomic_write_json(path, self.to_dict())
 
     @classmethod
     def load(cls, path: str | Path) -> Results:
-        """Read a ``results.json`` written by :meth:`save`."""
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-        runs = [RunRecord(**r) for r in data["runs"]]
-        return cls(spec=data["spec"], runs=runs, versions=data.get("versions", {}),
-                   dataset=data.get("dataset", {}))
+        """Read a ``results.json`` written by :meth:`save` (``null`` metrics become NaN).
+
+        Raises:
+            MissingPathError: no such file.
+            DataFileError: not UTF-8 JSON, or not the object :meth:`save` writes; the message
+                names the file.
+        """
+        from genaug.errors import DataFileError, MissingPathError
+
+        path = Path(path)
+        accepted = "a results.json written by genaug run"
+        if not path.is_file():
+            raise MissingPathError("does not exist" if not path.exists() else "is not a file",
+                                   path=path, accepted=accepted)
+        try:
+            data = json.loads(path.read_bytes().decode("utf-8"))
+        except UnicodeDecodeError as err:
+            raise DataFileError(f"is not UTF-8 text (byte {err.start})", path=path,
+                                accepted=accepted) from None
+        except json.JSONDecodeError as err:
+            raise DataFileError(f"is not valid JSON ({err.msg} at line {err.lineno})", path=path,
+                                accepted=accepted) from None
+        except RecursionError:
+            raise DataFileError("nests JSON too deeply", path=path, accepted=accepted) from None
+        try:
+            runs = []
+            for r in data["runs"]:
+                record = RunRecord(**r)
+                record.metrics = {k: float("nan") if v is None else v for k, v in record.metrics.items()}
+                runs.append(record)
+            return cls(spec=data["spec"], runs=runs, versions=data.get("versions", {}),
+                       dataset=data.get("dataset", {}))
+        except (KeyError, TypeError, AttributeError) as err:
+            what = f"lacks the key {err.args[0]!r}" if isinstance(err, KeyError) else "has the wrong layout"
+            raise DataFileError(what, path=path, accepted=accepted) from None
 
 
 def _budget(size: int | str) -> str:

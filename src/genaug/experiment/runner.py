@@ -189,19 +189,32 @@ def _robustness(clf: Any, test: Any, evaluation: Any, seed: int) -> dict[str, An
     )
 
 
+RESULT_FILES = ("results.json", "report.html")
+"""The files :func:`run_to_folder` writes into its output folder (both or neither)."""
+
+
 def run_to_folder(spec: ExperimentSpec, out: str | Path, *,
                   progress: ProgressCallback | None = None) -> tuple[Results, Path, Path]:
-    """Run ``spec`` and write ``results.json`` and ``report.html`` into ``out``.
+    """Run ``spec`` and write ``results.json`` and ``report.html`` into ``out``: both or neither.
 
-    Nothing is written unless every run finishes (both files are written atomically at the end).
+    ``out`` is checked before the experiment starts (an existing file, a folder that cannot be
+    created or written, or a ``results.json``/``report.html`` that is a folder fail at once,
+    not after minutes of work). Both files are written into a temporary folder next to ``out``
+    that is renamed into place in one step, so a kill or a failing report leaves ``out`` as it
+    was; other files already in ``out`` are kept.
+
+    Raises:
+        OutputPathError: ``out`` cannot hold the output (before any run starts).
     """
     from genaug.experiment.report import write_report
+    from genaug.outputs import atomic_output_dir, check_output_dir
 
+    out = check_output_dir(out, argument="out", files=RESULT_FILES)
     results = run(spec, progress=progress)
-    out = Path(out)
-    results_path = results.save(out / "results.json")
-    report_path = write_report(results.to_dict(), out / "report.html")
-    return results, results_path, report_path
+    with atomic_output_dir(out, argument="out") as tmp:
+        results.save(tmp / RESULT_FILES[0])
+        write_report(results.to_dict(), tmp / RESULT_FILES[1])
+    return results, out / RESULT_FILES[0], out / RESULT_FILES[1]
 
 
 def _jsonable(info: dict[str, Any]) -> dict[str, Any]:
