@@ -15,8 +15,15 @@ Guarantees:
   shards whose file matches the sha256 in the manifest and samples the rest.
 - **Atomic.** Every shard is written to a ``*.tmp`` file, fsynced and renamed; the manifest is
   rewritten the same way after each shard. A reader never sees a half-written shard: it reads
-  only the shards the manifest lists, and verifies their sha256. A resume deletes leftover
-  ``*.tmp`` files.
+  only the shards the manifest lists, and verifies their sha256. A resume deletes the store's
+  own leftover temp files (``.shard-NNNNN.parquet.*.tmp``, ``.manifest.json.*.tmp``) and
+  nothing else.
+- **Checked on read.** The manifest must be the JSON object this module writes: its counts
+  (``num_shards``, ``num_rows``, ``complete``) must agree with its entries and its arguments;
+  shard files are the plain names ``shard-NNNNN.parquet`` inside the store (never an absolute
+  path, ``..`` or a symbolic link); each shard records its index and seed in its Parquet
+  metadata, so shards swapped together with their hashes are refused. Every problem is a
+  :class:`~genaug.errors.StoreError` naming the file.
 - **Deterministic bytes.** Fixed Parquet settings (zstd level 3, one row group, no timestamps),
   so an interrupted-then-resumed run and an uninterrupted one produce byte-identical shards
   (with one pyarrow version and a deterministic ``sample_fn``).
@@ -40,7 +47,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import math
 import os
+import re
+import stat
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -50,6 +60,8 @@ import numpy as np
 import torch
 
 from genaug.data.labeled import LabeledData
+from genaug.errors import MissingPathError, StoreError
+from genaug.limits import check_limit, short_repr
 from genaug.modalities import get_modality
 from genaug.rng import as_generator, derive_seed
 from genaug.serialization import WEIGHTS_NAME, _json_default, atomic_write_bytes, atomic_write_json
@@ -81,6 +93,17 @@ _PARQUET_OPTIONS: dict[str, Any] = {
 }
 
 SampleFn = Callable[..., LabeledData]
+
+_OWN_TEMP = re.compile(r"^\.(?:shard-\d{5}\.parquet|manifest\.json)\.[A-Za-z0-9_]+\.tmp$")
+"""Temp files this module creates (``atomic_write_bytes``: ``.<name>.<random>.tmp``)."""
+_META_INDEX = b"genaug.shard_index"
+_META_SEED = b"genaug.shard_seed"
+_MAX_PLAN_SHARDS = 1_000_000
+
+
+def shard_name(index: int) -> str:
+    """The file name of shard ``index`` (``shard-00003.parquet``)."""
+    return f"shard-{index:05d}.parquet"
 
 
 # ----- hashing and generator description ------------------------------------------------------
@@ -293,7 +316,20 @@ def _exclusive_lock(root: Path) -> Iterator[None]:
     except ImportError:  # pragma: no cover - non-POSIX: no cross-process lock
         yield
         return
-    with open(root / _LOCK_NAME, "a+b") as fh:
+    lock = root / _LOCK_NAME
+    accepted = "a regular file named .lock (or none; remove whatever is there)"
+    if lock.is_symlink():
+        raise StoreError("is a symbolic link; the store will not follow it", path=lock, accepted=accepted)
+    if lock.is_dir():
+        raise StoreError("is a folder, where the store keeps its lock file", path=lock, accepted=accepted)
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o666)
+    except OSError as err:
+        raise StoreError(f"cannot be opened as the store's lock file: {err.strerror or err}", path=lock,
+                         accepted=accepted) from None
+    with os.fdopen(fd, "r+b") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            raise StoreError("is not a regular file", path=lock, accepted=accepted)
         try:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -350,22 +386,35 @@ class SyntheticStore:
         return self.manifest_path.is_file()
 
     def manifest(self) -> dict[str, Any]:
-        """The parsed manifest.
+        """The parsed manifest, checked (see :func:`check_manifest`).
 
         Raises:
-            FileNotFoundError: if nothing was written yet.
+            MissingPathError: if nothing was written yet (a ``FileNotFoundError``).
+            StoreError: a manifest that is not UTF-8 JSON, not the object this module writes,
+                or whose counts, names or requests disagree with its entries.
         """
+        path = self.manifest_path
+        if path.is_symlink() or (path.exists() and not path.is_file()):
+            raise StoreError("is not a regular file", path=path, accepted="the manifest.json a store writes")
         if not self.exists():
-            raise FileNotFoundError(f"{self.manifest_path} not found; nothing was written to this store")
-        manifest = json.loads(self.manifest_path.read_text(encoding="utf-8"))
-        if manifest.get("format") != STORE_FORMAT:
-            raise ValueError(f"{self.manifest_path} is not a genaug synthetic-store manifest")
-        if manifest.get("format_version") != STORE_FORMAT_VERSION:
-            raise ValueError(
-                f"store format version {manifest.get('format_version')!r} is not supported "
-                f"(this genaug reads {STORE_FORMAT_VERSION})"
-            )
-        return manifest
+            raise MissingPathError("does not exist; nothing was written to this store", path=path,
+                                   accepted="a store folder written by SyntheticStore.write")
+        size = path.stat().st_size
+        if size > 256 * 2**20:
+            raise StoreError(f"is {size:,} bytes, too big for a manifest", path=path,
+                             accepted="the manifest.json a store writes")
+        try:
+            manifest = json.loads(path.read_bytes().decode("utf-8"))
+        except UnicodeDecodeError as err:
+            raise StoreError(f"is not UTF-8 text (byte {err.start})", path=path,
+                             accepted="the manifest.json a store writes") from None
+        except json.JSONDecodeError as err:
+            raise StoreError(f"is not valid JSON ({err.msg} at line {err.lineno}, column {err.colno})",
+                             path=path, accepted="the manifest.json a store writes") from None
+        except RecursionError:
+            raise StoreError("nests JSON too deeply", path=path,
+                             accepted="the manifest.json a store writes") from None
+        return check_manifest(manifest, path)
 
     def is_complete(self) -> bool:
         """Whether every planned shard has been written."""
@@ -379,10 +428,14 @@ class SyntheticStore:
         _fsync_dir(self.root)
 
     def _clean_temp_files(self) -> list[str]:
+        """Remove the temp files an interrupted write of this store left (ours only: a
+        ``.shard-NNNNN.parquet.<random>.tmp`` or ``.manifest.json.<random>.tmp`` regular file);
+        a user's own ``*.tmp`` files are kept."""
         removed = []
         for name in sorted(os.listdir(self.root)):
-            if name.endswith(".tmp"):
-                (self.root / name).unlink(missing_ok=True)
+            path = self.root / name
+            if _OWN_TEMP.match(name) and path.is_file() and not path.is_symlink():
+                path.unlink(missing_ok=True)
                 removed.append(name)
         return removed
 
@@ -436,10 +489,10 @@ class SyntheticStore:
                 manifest = self.manifest()
                 diff = _differences(manifest["args"], args)
                 if diff:
-                    raise ValueError(
-                        f"the store at {self.root} was written with other arguments ("
-                        + "; ".join(diff)
-                        + "); pass the original arguments to resume, or use another folder"
+                    raise StoreError(
+                        "was written with other arguments (" + "; ".join(diff) + ")",
+                        path=self.manifest_path,
+                        accepted="the original arguments (to resume), or another --out folder",
                     )
             else:
                 from genaug import __version__
@@ -475,29 +528,33 @@ class SyntheticStore:
 
     def _shard_ok(self, entry: Mapping[str, Any]) -> bool:
         path = self.root / entry["file"]
-        return path.is_file() and file_sha256(path) == entry["sha256"]
+        return path.is_file() and not path.is_symlink() and file_sha256(path) == entry["sha256"]
 
     def _write_shard(self, sample_fn: SampleFn, index: int, request: dict[int, int], seed: int,
                      manifest: dict[str, Any]) -> dict[str, Any]:
-        generator = as_generator(derive_seed(seed, "shard", index))
+        shard_seed = derive_seed(seed, "shard", index)
+        generator = as_generator(shard_seed)
         data = sample_fn(dict(request), generator=generator)
         if not isinstance(data, LabeledData):
             raise TypeError(f"sample_fn must return a LabeledData; got {type(data).__name__}")
         schema = _data_schema(data)
         table = _to_table(data)
         schema["columns"] = _column_types(table)
+        table = table.replace_schema_metadata({_META_INDEX: str(index).encode(),
+                                               _META_SEED: str(shard_seed).encode()})
         if manifest["data"] is None:
             manifest["data"] = schema
         elif manifest["data"] != schema:
             diff = _differences(manifest["data"], schema)
             raise ValueError(f"shard {index} does not match the earlier shards: " + "; ".join(diff))
         payload = _table_bytes(table)
-        name = f"shard-{index:05d}.parquet"
+        name = shard_name(index)
         atomic_write_bytes(self.root / name, payload)
         _fsync_dir(self.root)
         return {
             "index": index,
             "file": name,
+            "seed": shard_seed,
             "rows": table.num_rows,
             "sha256": hashlib.sha256(payload).hexdigest(),
             "request": {str(c): n for c, n in request.items()},
@@ -514,23 +571,30 @@ class SyntheticStore:
         Raises:
             ValueError: if the store is incomplete (and not allowed) or a shard is corrupt.
         """
-        import pyarrow as pa
-        import pyarrow.parquet as pq
 
         manifest = self.manifest()
         if not manifest["complete"] and not allow_incomplete:
-            raise ValueError(
-                f"the store at {self.root} is incomplete ({len(manifest['shards'])} of "
-                f"{manifest['num_shards']} shards); resume write() or pass allow_incomplete=True"
+            raise StoreError(
+                f"is incomplete ({len(manifest['shards'])} of {manifest['num_shards']} shards)",
+                path=self.root, accepted="a complete store: resume write() (or `genaug synth sample` with "
+                "the same arguments), or pass allow_incomplete=True",
             )
+        schema = manifest["data"]
         for entry in manifest["shards"]:
-            payload = (self.root / entry["file"]).read_bytes()
+            path = self.root / entry["file"]
+            if path.is_symlink() or not path.is_file():
+                problem = "is a symbolic link; the store will not follow it" if path.is_symlink() else (
+                    "is missing" if not path.exists() else "is not a regular file")
+                raise StoreError(problem, path=path, accepted="the shard file write() made; re-run write() "
+                                 "with the same arguments to regenerate it")
+            payload = path.read_bytes()
             if verify and hashlib.sha256(payload).hexdigest() != entry["sha256"]:
-                raise ValueError(
-                    f"shard {entry['file']} does not match its sha256 in the manifest; re-run write() "
-                    "with the same arguments to regenerate it"
+                raise StoreError(
+                    "does not match its sha256 in the manifest", path=path,
+                    accepted="the bytes write() recorded; re-run write() with the same arguments to "
+                    "regenerate it",
                 )
-            yield _from_table(pq.read_table(pa.BufferReader(payload)), manifest["data"])
+            yield _read_shard(payload, entry, schema, path)
 
     def read(self, *, verify: bool = True, allow_incomplete: bool = False) -> LabeledData:
         """All shards as one :class:`LabeledData` (x as float32), filled shard by shard.
@@ -545,10 +609,13 @@ class SyntheticStore:
         manifest = self.manifest()
         schema = manifest["data"]
         if schema is None:
-            raise ValueError(f"the store at {self.root} holds no shards yet")
+            raise StoreError("holds no shards yet", path=self.root,
+                             accepted="a store with at least one shard written")
         total = int(sum(s["rows"] for s in manifest["shards"]))
         modality = get_modality(schema["modality"])
         shape = (total, *schema["sample_shape"])
+        check_limit("max_array_bytes", 4 * math.prod(shape), path=self.manifest_path,
+                    what=f"bytes of x for {total:,} samples of shape {list(schema['sample_shape'])}")
         x: Any = None
         if modality.arrow_dtype != "float32":
             x = []
@@ -559,6 +626,8 @@ class SyntheticStore:
         ys, metas, offset = [], [], 0
         for shard in self.iter_shards(verify=verify, allow_incomplete=allow_incomplete):
             n = len(shard)
+            if offset + n > total:  # pragma: no cover - rows are checked per shard
+                raise StoreError("holds more rows than its manifest lists", path=self.root)
             if isinstance(x, list):
                 x.extend(shard.x)  # in place: one pass over the shards, not a copy per shard
             else:
@@ -570,3 +639,156 @@ class SyntheticStore:
         keys = metas[0].keys() if metas else []
         meta = {k: np.concatenate([m[k] for m in metas]) for k in keys}
         return LabeledData(x, y, tuple(schema["class_names"]), schema["modality"], meta)
+
+
+# ----- checks on read ----------------------------------------------------------------------------
+def _read_shard(payload: bytes, entry: Mapping[str, Any], schema: Mapping[str, Any],
+                path: Path) -> LabeledData:
+    """One shard's bytes as :class:`LabeledData`, checked against its manifest entry."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    accepted = "the shard file write() made; re-run write() with the same arguments to regenerate it"
+    try:
+        table = pq.read_table(pa.BufferReader(payload))
+    except (pa.ArrowException, OSError, ValueError) as err:
+        raise StoreError(f"is not a readable Parquet file ({short_repr(str(err), 200)})", path=path,
+                         accepted=accepted) from None
+    meta = table.schema.metadata or {}
+    if "seed" in entry:  # shards record their index and seed: a swapped shard is refused
+        found = (meta.get(_META_INDEX, b"").decode(errors="replace"),
+                 meta.get(_META_SEED, b"").decode(errors="replace"))
+        if found != (str(entry["index"]), str(entry["seed"])):
+            raise StoreError(
+                f"holds shard {short_repr(found[0])} (seed {short_repr(found[1])}) where the manifest "
+                f"lists shard {entry['index']} (seed {entry['seed']}); were shards swapped or renamed?",
+                path=path, accepted=accepted,
+            )
+    if table.num_rows != entry["rows"]:
+        raise StoreError(f"holds {table.num_rows} rows where the manifest lists {entry['rows']}", path=path,
+                         accepted=accepted)
+    names = table.column_names
+    if "x" not in names or "y" not in names:
+        raise StoreError(f"lacks the column(s) x/y (has {short_repr(names)})", path=path, accepted=accepted)
+    try:
+        data = _from_table(table, schema)
+    except (pa.ArrowException, ValueError, TypeError, KeyError, IndexError, RuntimeError) as err:
+        raise StoreError(f"does not match the manifest's data schema ({short_repr(str(err), 200)})",
+                         path=path, accepted=accepted) from None
+    return data
+
+
+def _is_int(value: Any, low: int = 0) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= low
+
+
+def check_manifest(manifest: Any, path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Check a parsed manifest (what :meth:`SyntheticStore.manifest` reads) and return it.
+
+    Checked: a JSON object of this format and version; ``args`` (seed, shard size, per-class
+    totals, generator); ``num_shards`` equal to the plan those arguments make; every shard entry
+    an object with an index below ``num_shards`` (no repeats), the plain file name
+    ``shard-NNNNN.parquet`` of that index, a row count, a sha256 and the request the plan
+    makes for that index; ``num_rows`` and ``complete`` agreeing with the entries; ``data``
+    ``null`` (nothing written) or a schema with a registered modality, class names and a
+    sample shape.
+
+    Raises:
+        StoreError: naming ``path`` and the first disagreement.
+    """
+    accepted = "the manifest.json a store writes (do not edit it; re-run write() to repair a store)"
+
+    def bad(problem: str) -> StoreError:
+        return StoreError(problem, path=path, accepted=accepted)
+
+    if not isinstance(manifest, dict):
+        raise bad(f"holds a JSON {type(manifest).__name__}, not an object")
+    if manifest.get("format") != STORE_FORMAT:
+        raise bad(f"is not a genaug synthetic-store manifest (format {short_repr(manifest.get('format'))})")
+    if manifest.get("format_version") != STORE_FORMAT_VERSION:
+        raise StoreError(
+            f"has store format version {short_repr(manifest.get('format_version'))}", path=path,
+            accepted=f"format version {STORE_FORMAT_VERSION} (the one this genaug reads)",
+        )
+    args = manifest.get("args")
+    if not isinstance(args, dict):
+        raise bad("lacks its 'args' object")
+    if not _is_int(args.get("seed"), -(2**63)) or not _is_int(args.get("shard_size"), 1):
+        raise bad(f"has args.seed {short_repr(args.get('seed'))} / args.shard_size "
+                  f"{short_repr(args.get('shard_size'))}, not ints (shard size >= 1)")
+    totals_raw = args.get("total_per_class")
+    if not isinstance(totals_raw, dict) or not all(
+        isinstance(k, str) and k.isdigit() and _is_int(v) for k, v in totals_raw.items()
+    ):
+        raise bad(f"has args.total_per_class {short_repr(totals_raw)}, not {{class index: count}}")
+    if not isinstance(args.get("generator"), dict):
+        raise bad("lacks args.generator")
+    totals = {int(k): v for k, v in totals_raw.items()}
+    total = sum(totals.values())
+    n_planned = -(-total // args["shard_size"])
+    num_shards = manifest.get("num_shards")
+    if not _is_int(num_shards):
+        raise bad(f"has num_shards {short_repr(num_shards)}, not an int >= 0")
+    if num_shards != n_planned:
+        raise bad(f"has num_shards {num_shards}, but its args (total {total:,} samples, shard_size "
+                  f"{args['shard_size']}) plan {n_planned:,} shards")
+    plan = plan_shards(totals, args["shard_size"]) if n_planned <= _MAX_PLAN_SHARDS else None
+    shards = manifest.get("shards")
+    if not isinstance(shards, list):
+        raise bad(f"has shards {short_repr(shards)}, not a list")
+    if len(shards) > num_shards:
+        raise bad(f"lists {len(shards)} shards, more than its num_shards {num_shards}")
+    seen: set[int] = set()
+    rows = 0
+    for position, entry in enumerate(shards):
+        where = f"shards[{position}]"
+        if not isinstance(entry, dict):
+            raise bad(f"{where} is a JSON {type(entry).__name__}, not an object")
+        index = entry.get("index")
+        if not _is_int(index) or index >= num_shards:
+            raise bad(f"{where} has index {short_repr(index)}, not an int in [0, {num_shards})")
+        if index in seen:
+            raise bad(f"lists shard {index} twice")
+        seen.add(index)
+        if entry.get("file") != shard_name(index):
+            raise bad(f"{where} names the file {short_repr(entry.get('file'))} for shard {index}; a shard "
+                      f"is the plain name {shard_name(index)!r} inside the store (never a path)")
+        if not _is_int(entry.get("rows")):
+            raise bad(f"{where} has rows {short_repr(entry.get('rows'))}, not an int >= 0")
+        sha = entry.get("sha256")
+        if not (isinstance(sha, str) and re.fullmatch(r"[0-9a-f]{64}", sha)):
+            raise bad(f"{where} has sha256 {short_repr(sha)}, not 64 hex digits")
+        if "seed" in entry and entry["seed"] != derive_seed(args["seed"], "shard", index):
+            raise bad(f"{where} (shard {index}) has seed {short_repr(entry['seed'])}, but args.seed "
+                      f"{args['seed']} gives it seed {derive_seed(args['seed'], 'shard', index)}")
+        request = entry.get("request")
+        if plan is not None and request != {str(c): n for c, n in plan[index].items()}:
+            raise bad(f"{where} (shard {index}) has request {short_repr(request)}, but the plan of its args "
+                      f"asks {plan[index]}")
+        rows += entry["rows"]
+    if shards != sorted(shards, key=lambda e: e["index"]):
+        raise bad("lists its shards out of order")
+    if manifest.get("num_rows") != rows:
+        raise bad(f"has num_rows {short_repr(manifest.get('num_rows'))}, but its shards hold {rows:,} rows")
+    if manifest.get("complete") is not (len(shards) == num_shards):
+        raise bad(f"has complete: {short_repr(manifest.get('complete'))} with {len(shards)} of "
+                  f"{num_shards} shards listed")
+    data = manifest.get("data")
+    if data is None:
+        if shards:
+            raise bad("lists shards but no data schema ('data' is null)")
+        return manifest
+    if not isinstance(data, dict):
+        raise bad(f"has data {short_repr(data)}, not an object")
+    try:
+        get_modality(data.get("modality"))
+    except (ValueError, TypeError, KeyError):
+        modality = short_repr(data.get("modality"))
+        raise bad(f"has data.modality {modality}, not a registered modality") from None
+    names = data.get("class_names")
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+        raise bad(f"has data.class_names {short_repr(names)}, not a non-empty list of strings")
+    shape = data.get("sample_shape")
+    if not isinstance(shape, list) or not all(_is_int(d) for d in shape):
+        raise bad(f"has data.sample_shape {short_repr(shape)}, not a list of ints >= 0")
+    return manifest
