@@ -123,7 +123,7 @@ def main() -> None:
                 m = evaluate_split(clf, parts.labeled, parts.test)
                 row = {"dataset": ds, "seed": seed, "strategy": label, "seconds_prepare": t1 - t0,
                        "n_train": len(plan.train), **{k: v for k, v in m.items() if k.startswith("test_")},
-                       "chosen": plan.info.get("chosen"),
+                       "chosen": plan.info.get("chosen_label"),
                        "n_copies_dropped": plan.info.get("n_copies_dropped")}
                 row.update(added_quality(parts, plan, seed))
                 rows.append(row)

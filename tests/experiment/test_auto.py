@@ -20,7 +20,10 @@ import torch
 from genaug import registry
 from genaug.data import load_dataset, split
 from genaug.data.labeled import LabeledData
-from genaug.experiment.auto import AutoStrategy, _cross_folds, _paired_gain, stratified_halves
+from genaug.experiment.auto import AutoStrategy
+from genaug.experiment.protocols import cross_folds as _cross_folds
+from genaug.experiment.protocols import stratified_halves
+from genaug.experiment.stats import paired_gain as _paired_gain
 from genaug.rng import as_generator
 
 LOGREG = {"name": "logreg"}

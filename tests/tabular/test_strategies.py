@@ -79,8 +79,11 @@ def test_tabular_auto_picks_on_cv_only(parts) -> None:
     strategy = registry.create("strategy", "tabular_auto", model={"name": "logreg", "select_on_val": False},
                                candidates=["none", "class_weight"], folds=2)  # fmt: skip
     plan = strategy.prepare(parts, generator=0)
-    assert plan.info["chosen"] in ("none", "class_weight")
-    assert set(plan.info["cv_pr_auc"]) == {"none", "class_weight"}
+    assert plan.info["chosen_label"] in ("none", "class_weight")
+    assert plan.info["chosen"]["strategy"] == plan.info["chosen_label"]
+    assert set(plan.info["scores"]) == {"none", "class_weight"}
+    assert plan.info["protocol"] == "kfold" and plan.info["metric"] == "pr_auc"
+    assert all(len(r["scores"]) == 2 for r in plan.info["history"])  # one PR-AUC per fold
     with pytest.raises(ValueError, match="tabular_auto"):
         registry.create("strategy", "tabular_auto", candidates=["tabular_auto"])
 

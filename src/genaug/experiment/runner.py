@@ -5,7 +5,6 @@ Runners compute; they never format (the report and the CLI draw the results).
 
 from __future__ import annotations
 
-import inspect
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +16,7 @@ from genaug import registry
 from genaug.experiment.generation import synthetic_details
 from genaug.experiment.results import Results, RunRecord, library_versions
 from genaug.experiment.spec import ExperimentSpec
+from genaug.experiment.strategies import TrainingPlan, fit_plan
 from genaug.rng import derive_seed, numpy_rng
 from genaug.train.robustness import has_corruption_suite
 
@@ -73,10 +73,8 @@ def run(spec: ExperimentSpec, *, progress: ProgressCallback | None = None) -> Re
                 prepared = clock.lap()
                 synthetic = synthetic_details(parts.labeled, plan.synthetic, quality=seed == spec.seeds[0])
                 records.append(_train_and_evaluate(
-                    spec, spec.model.name, spec.model.options, parts, plan.train, size, seed, train_seed,
-                    label=label, augmenter=plan.augmenter, mixer=plan.mixer, info=_jsonable(plan.info),
-                    batch_sampler=plan.batch_sampler,
-                    prepared=prepared, extra_details=synthetic,
+                    spec, spec.model.name, spec.model.options, parts, plan, size, seed, train_seed,
+                    label=label, prepared=prepared, extra_details=synthetic,
                 ))
                 done += 1
                 if progress:
@@ -84,7 +82,8 @@ def run(spec: ExperimentSpec, *, progress: ProgressCallback | None = None) -> Re
             for baseline in spec.baselines:
                 label = f"{baseline.name} (no aug)"
                 records.append(_train_and_evaluate(
-                    spec, baseline.name, baseline.options, parts, parts.labeled, size, seed, train_seed,
+                    spec, baseline.name, baseline.options, parts, TrainingPlan(train=parts.labeled), size,
+                    seed, train_seed,
                     label=label, is_baseline=True,
                 ))
                 done += 1
@@ -119,25 +118,17 @@ def _peak_rss_mb() -> float | None:
 
 
 def _train_and_evaluate(
-    spec: ExperimentSpec, model: str, options: dict[str, Any], parts: Any, train: Any, size: int,
-    seed: int, train_seed: int, *, label: str, augmenter: Any = None, mixer: Any = None,
-    info: dict[str, Any] | None = None, prepared: tuple[float, float] = (0.0, 0.0),
-    is_baseline: bool = False, extra_details: dict[str, Any] | None = None, batch_sampler: Any = None,
+    spec: ExperimentSpec, model: str, options: dict[str, Any], parts: Any, plan: TrainingPlan, size: int,
+    seed: int, train_seed: int, *, label: str, prepared: tuple[float, float] = (0.0, 0.0),
+    is_baseline: bool = False, extra_details: dict[str, Any] | None = None,
 ) -> RunRecord:
     from genaug.train import evaluate_split, metrics
     from genaug.train.tabular_metrics import imbalanced_metrics, minority_class
 
     clock = _Clock()
-    clf = registry.create("model", model, **options)
-    extra: dict[str, Any] = {}
-    if batch_sampler is not None:
-        if "batch_sampler" not in inspect.signature(clf.fit).parameters:
-            raise ValueError(
-                f"strategy {label!r} trains with a batch curriculum (mix_curriculum), which model "
-                f"{model!r} cannot use; use a torch model (small_cnn, cnn1d, mlp) or another mix"
-            )
-        extra["batch_sampler"] = batch_sampler
-    clf.fit(train, parts.val, augmenter=augmenter, mixer=mixer, generator=train_seed, **extra)
+    clf = fit_plan(registry.create("model", model, **options), plan, parts.val, generator=train_seed,
+                   label=label, model=model)
+    train = plan.train
     trained = clock.lap()
     scores = evaluate_split(clf, parts.labeled, parts.test)
     if parts.val is not None and len(parts.val) > 0:
@@ -161,7 +152,7 @@ def _train_and_evaluate(
             "n_samples": robustness["n_samples"],
         }
     evaluated = clock.lap()
-    info = dict(info or {})
+    info = _jsonable(plan.info)
     seconds = {"prepare": prepared[0], "train": trained[0], "evaluate": evaluated[0]}
     for phase in ("fit", "sample", "filter"):  # generator phases, inside "prepare"
         if isinstance(info.get(f"seconds_{phase}"), int | float):

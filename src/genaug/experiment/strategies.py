@@ -80,8 +80,10 @@ def fit_plan(clf: Any, plan: TrainingPlan, val: LabeledData | None, *, generator
     missing = sorted(k for k in extra if k not in accepted)
     if missing:
         name = model or type(clf).__name__
+        what = ", ".join("a batch curriculum (batch_sampler, from mix_curriculum)" if k == "batch_sampler"
+                         else repr(k) for k in missing)
         raise ValueError(
-            f"strategy {label!r} trains with {missing}, which model {name!r} cannot use; use a torch "
+            f"strategy {label!r} trains with {what}, which model {name!r} cannot use; use a torch "
             f"model (small_cnn, cnn1d, mlp) or another strategy"
         )
     return clf.fit(plan.train, val, augmenter=plan.augmenter, mixer=plan.mixer, generator=generator, **extra)

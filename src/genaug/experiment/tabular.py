@@ -11,8 +11,8 @@ resample          labeled rows + rows from a tabular resampler (``smote``, ``bor
 synthesize        labeled rows + minority rows sampled from a tabular synthesizer fit on the
                   labeled rows (``gaussian_copula``, ``tvae``, ``ctgan``, ``tabddpm``), exact
                   copies of training rows removed (``tabular_copies`` filter)
-tabular_auto      the candidate with the best cross-validated minority PR-AUC on labeled + val
-                  rows (never the test split); falls back to ``none`` on ties
+tabular_auto      a preset of ``auto``: the candidate with the best cross-validated minority PR-AUC
+                  on labeled + val rows (never the test split); falls back to ``none`` on ties
 ================= ============================================================================
 
 The minority class is the one with the fewest labeled rows. ``sampling_strategy`` follows
@@ -39,13 +39,14 @@ import numpy as np
 from genaug import registry
 from genaug.data.labeled import LabeledData
 from genaug.experiment import generation
+from genaug.experiment.auto import AutoStrategy
 from genaug.experiment.generation import named
 from genaug.experiment.strategies import Strategy, TrainingPlan
 from genaug.mixing.base import is_synthetic
 from genaug.modalities.base import is_modality
 from genaug.registry import register
 from genaug.rng import Seed, derive_seed, draw_seed
-from genaug.validation import check_int, check_range
+from genaug.validation import check_range
 
 __all__ = [
     "ClassWeight", "Resample", "Synthesize", "TabularAuto", "added_row_quality", "balanced_weights",
@@ -53,14 +54,6 @@ __all__ = [
 ]
 
 _NUMERIC_ONLY = ("smote", "borderline_smote", "adasyn")
-
-
-def _named(config: dict[str, Any] | str, what: str) -> tuple[str, dict[str, Any]]:
-    if isinstance(config, str):
-        return config, {}
-    if not isinstance(config, dict) or "name" not in config:
-        raise ValueError(f"{what} must be a name or a mapping with a 'name' key; got {config!r}")
-    return config["name"], {k: v for k, v in config.items() if k != "name"}
 
 
 def _check_tabular(data: LabeledData, who: str) -> None:
@@ -128,7 +121,7 @@ class Resample(Strategy):
         self.sampling_strategy = sampling_strategy
         self.switch_to_nc = switch_to_nc
         self.quality = quality
-        name, options = _named(resampler, "resampler")
+        name, options = named(resampler, "resampler")
         from genaug.ops.tabular import TabularResampler
 
         cls = registry.get("resampler", name)
@@ -142,7 +135,7 @@ class Resample(Strategy):
 
         labeled: LabeledData = split.labeled
         _check_tabular(labeled, "resample")
-        name, options = _named(self.resampler, "resampler")
+        name, options = named(self.resampler, "resampler")
         options.pop("sampling_strategy", None)  # this strategy's sampling_strategy decides
         has_categories = not isinstance(labeled.x, np.ndarray) and bool(table_schema(labeled).discrete)
         if self.switch_to_nc and name in _NUMERIC_ONLY and has_categories:
@@ -191,7 +184,7 @@ class Synthesize(Strategy):
         self.filter_copies = filter_copies
         self.synthetic_weight = synthetic_weight
         self.quality = quality
-        name, options = _named(synthesizer, "synthesizer")
+        name, options = named(synthesizer, "synthesizer")
         registry.get("synthesizer", name)(**options)
         _check_ratio(sampling_strategy)
         check_range("synthetic_weight", synthetic_weight, 0.0, low_inclusive=False)
@@ -287,93 +280,48 @@ def _drop_copies(made: Any, labeled: LabeledData, need: dict[int, int],
 
 
 @register("strategy", "tabular_auto")
-class TabularAuto(Strategy):
-    """Pick the candidate strategy with the best cross-validated minority PR-AUC.
+class TabularAuto(AutoStrategy):
+    """A preset of ``auto`` for imbalanced tables: the best cross-validated minority PR-AUC.
 
-    The labeled and validation rows are pooled and cut into ``folds`` stratified folds; every
-    candidate prepares its training plan on the other folds, a ``model`` is trained on it, and
-    the held-out fold's minority PR-AUC is averaged over folds. The test split is never read.
-    The best candidate (ties and differences below ``margin``: the earlier one) then prepares
-    the final plan on the labeled rows.
+    The labeled and validation rows are pooled and cut into ``folds`` stratified folds
+    (``protocol="kfold"``); every candidate prepares its training plan on the other folds, a
+    ``model`` is trained on it, and the held-out fold's minority PR-AUC (``metric="pr_auc"``)
+    is averaged over folds. The test split is never read. ``none`` (and ``classical``) in
+    ``candidates`` are the baselines; the best other candidate is chosen only if it beats them
+    by more than ``margin`` (ties keep the baseline), and then prepares the final plan on the
+    labeled rows. No generative search and no penalty: the candidates are few and the folds
+    are the repeats. Everything else is :class:`~genaug.experiment.auto.AutoStrategy`.
 
     Args:
         candidates: strategy configs (names or ``{name: ..., **options}``); default: none,
             class_weight, resample (smote), synthesize (gaussian_copula).
         model: the classifier used for scoring, e.g. ``{name: hist_gb}``.
         folds: CV folds (>= 2).
-        margin: PR-AUC a later candidate must gain over ``none`` (the first) to be chosen.
+        margin: PR-AUC a candidate must gain over the baseline to be chosen.
     """
 
     def __init__(self, *, candidates: list[Any] | None = None, model: dict[str, Any] | str = "hist_gb",
                  folds: int = 3, margin: float = 0.0) -> None:
-        self.candidates = candidates
-        self.model = model
-        self.folds = folds
-        self.margin = margin
-        check_int("folds", folds, 2)
-        check_range("margin", margin, 0.0)
-        for config in self._candidates():
-            cname, copts = _named(config, "candidate")
-            if cname == "tabular_auto":
-                raise ValueError("candidates must not include 'tabular_auto' itself")
-            registry.get("strategy", cname)(**copts)
-        registry.get("model", _named(model, "model")[0])
+        configs = _DEFAULT_CANDIDATES if candidates is None else candidates
+        if not isinstance(configs, list | tuple) or not configs:
+            raise ValueError(f"candidates must list at least one strategy; got {candidates!r}")
+        is_base = [named(c, "candidate")[0] in ("none", "classical") for c in configs]
+        super().__init__(
+            synthesizers=[], baselines=[c for c, b in zip(configs, is_base, strict=True) if b],
+            candidates=[c for c, b in zip(configs, is_base, strict=True) if not b], model=model,
+            protocol="kfold", folds=folds, metric="pr_auc", repeats=1, penalty=0.0, margin=margin,
+            search="grid", n_trials=1,
+        )
+        self._preset = {"candidates": candidates, "model": model, "folds": folds, "margin": margin}
 
-    def _candidates(self) -> list[Any]:
-        if self.candidates is not None:
-            if not self.candidates:
-                raise ValueError("candidates must list at least one strategy; got []")
-            return list(self.candidates)
-        return ["none", "class_weight", {"name": "resample", "resampler": "smote"},
-                {"name": "synthesize", "synthesizer": "gaussian_copula"}]
+    def get_config(self) -> dict[str, Any]:
+        """The preset's own constructor arguments (stored unchanged)."""
+        return dict(self._preset)
 
     def prepare(self, split: Any, *, generator: Seed = None) -> TrainingPlan:
-        from sklearn.model_selection import StratifiedKFold
-
-        from genaug.data.splits import Split
-        from genaug.train.tabular_metrics import average_precision, minority_class
-
-        base = draw_seed(generator)
-        labeled: LabeledData = split.labeled
-        _check_tabular(labeled, "tabular_auto")
-        pool = labeled if split.val is None or len(split.val) == 0 else labeled.concat(split.val)
-        pos = minority_class(labeled.class_counts())
-        n_folds = int(min(self.folds, pool.class_counts()[pos]))
-        if n_folds < 2:
-            raise ValueError(f"tabular_auto needs >= 2 minority rows in labeled + val; got {n_folds}")
-        cv = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=derive_seed(base, "cv") % 2**32)
-        mname, mopts = _named(self.model, "model")
-        configs = self._candidates()
-        scores: list[float] = []
-        t0 = time.perf_counter()
-        for i, config in enumerate(configs):
-            cname, copts = _named(config, "candidate")
-            fold_scores = []
-            for f, (tr, va) in enumerate(cv.split(np.zeros(len(pool)), pool.y)):
-                inner = Split(labeled=pool.subset(tr), unlabeled=pool.subset([]), val=pool.subset([]),
-                              test=pool.subset([]))  # fmt: skip
-                inner_opts = {**copts, "quality": False} if cname in ("resample", "synthesize") else copts
-                plan = registry.create("strategy", cname, **inner_opts).prepare(
-                    inner, generator=derive_seed(base, "candidate", i, f))
-                clf = registry.create("model", mname, **mopts)
-                clf.fit(plan.train, None, generator=derive_seed(base, "model", f))
-                held = pool.subset(va)
-                fold_scores.append(average_precision(clf.predict_proba(held)[:, pos], held.y == pos))
-            scores.append(float(np.mean(fold_scores)))
-        best = 0
-        for i, s in enumerate(scores):
-            if s > scores[best] + (self.margin if best == 0 else 0.0):
-                best = i
-        cname, copts = _named(configs[best], "candidate")
-        final = registry.create("strategy", cname, **copts)
-        plan = final.prepare(split, generator=derive_seed(base, "final"))
-        cv_scores = dict(zip([_label(c) for c in configs], scores, strict=True))
-        plan.info = {**plan.info, "chosen": _label(configs[best]), "cv_pr_auc": cv_scores,
-                     "seconds_search": time.perf_counter() - t0}
-        return plan
+        _check_tabular(split.labeled, "tabular_auto")
+        return super().prepare(split, generator=generator)
 
 
-def _label(config: Any) -> str:
-    name, options = _named(config, "candidate")
-    inner = options.get("resampler") or options.get("synthesizer")
-    return f"{name}:{_named(inner, 'inner')[0]}" if inner else name
+_DEFAULT_CANDIDATES: list[Any] = ["none", "class_weight", {"name": "resample", "resampler": "smote"},
+                                  {"name": "synthesize", "synthesizer": "gaussian_copula"}]
