@@ -4,6 +4,19 @@
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# Text built-ins and synonym replacement (genaug.data.text, genaug.ops.text); data only, so
+# installed without recommends (r-cran-janeaustenr would otherwise pull in hundreds of packages).
+text=()
+[ -f /usr/share/games/fortunes/computers ] || text+=(fortunes)
+[ -f /usr/share/wordnet/index.noun ] || text+=(wordnet-base)
+[ -f /usr/lib/R/site-library/janeaustenr/data/Rdata.rdb ] || text+=(r-cran-janeaustenr)
+if [ ${#text[@]} -gt 0 ] && [ "$(id -u)" -eq 0 ]; then
+  echo "system-deps: installing ${text[*]}" >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${text[@]}" >/dev/null
+elif [ ${#text[@]} -gt 0 ]; then
+  echo "system-deps: missing ${text[*]}; install with: sudo apt-get install -y --no-install-recommends ${text[*]}" >&2
+fi
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" -ne 0 ]; then
   echo "system-deps: missing ${need[*]}; install with: sudo apt-get install -y ${need[*]}" >&2
