@@ -193,7 +193,7 @@ class FlattenFeatures(FeatureExtractor):
             arr = np.asarray(x.to_numpy() if hasattr(x, "to_numpy") else x)
             if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
                 raise TypeError(f"x must be numeric; got dtype {arr.dtype} (encode categorical columns)")
-        return arr.astype(np.float64).reshape(arr.shape[0], -1)
+        return arr.astype(np.float64).reshape(arr.shape[0], int(np.prod(arr.shape[1:])))  # N may be 0
 
 
 class HashingTextFeatures(FeatureExtractor):
@@ -220,6 +220,8 @@ class HashingTextFeatures(FeatureExtractor):
         texts = _raw(data)
         if not isinstance(texts, list) or not all(isinstance(s, str) for s in texts):
             raise TypeError("HashingTextFeatures needs a list of str (text modality)")
+        if not texts:  # the vectorizer raises StopIteration on an empty list
+            return np.zeros((0, self.n_features))
         vec = HashingVectorizer(n_features=self.n_features, ngram_range=tuple(self.ngram_range),
                                 alternate_sign=False, norm="l2")
         return np.asarray(vec.transform(texts).todense(), dtype=np.float64)
