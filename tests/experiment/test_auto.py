@@ -227,6 +227,9 @@ def test_yaml_options_are_checked_against_the_signature() -> None:
     ("margin", -0.1), ("baselines", ["bogus"]), ("synthesizers", ["no_such_synth"]),
     ("model", {"steps": 3}), ("model", {"name": "small_cnn", "steps": 0}),
     ("filter", {"name": "label_fidelity", "threshold": 0.5}), ("filter", "topk_per_class"),
+    ("protocol", "loo"), ("metric", "auc"), ("folds", 1), ("candidates", ["none"]),
+    ("candidates", ["auto"]), ("candidates", ["tabular_auto"]), ("candidates", ["no_such_strategy"]),
+    ("candidates", [{"name": "classical", "bogus": 1}]),
 ])
 def test_bad_options_raise_value_error_naming_them(option: str, value: Any) -> None:
     with pytest.raises(ValueError, match=option):
@@ -273,3 +276,67 @@ def test_the_two_folds_swap_the_halves_so_every_validation_sample_is_scored(part
     # one labeled sample per class in val: the first half is empty, so there is a single fold
     (only,) = _cross_folds(parts.val, np.array([], dtype=np.int64), np.arange(len(parts.val)))
     assert only.select is None and len(only.score) == len(parts.val)
+
+
+class _Recording:
+    """A strategy stand-in that records the labeled rows of every split it prepares on."""
+
+    seen: ClassVar[list[np.ndarray]] = []
+    quality: ClassVar[list[bool]] = []
+
+    def __init__(self, *, quality: bool = True) -> None:
+        self.with_quality = quality
+
+    def prepare(self, split: Any, *, generator: Any = None) -> Any:
+        from genaug.experiment.strategies import TrainingPlan
+
+        type(self).seen.append(np.asarray(split.labeled.meta["index"]).copy())
+        type(self).quality.append(self.with_quality)
+        assert split.unlabeled is not None and len(split.unlabeled) > 0  # pool strategies keep the pool
+        return TrainingPlan(train=split.labeled)
+
+
+def test_kfold_prepares_candidates_on_the_other_folds_only(parts: PoisonedSplit) -> None:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setitem(registry._REGISTRY["strategy"], "_test_recording", _Recording)
+        _Recording.seen, _Recording.quality = [], []
+        plan = _auto(synthesizers=[], candidates=["_test_recording"], protocol="kfold", folds=3,
+                     repeats=1, metric="macro_f1").prepare(parts, generator=0)
+    pool = np.concatenate([parts.labeled.meta["index"], parts.val.meta["index"]])
+    folds = _Recording.seen
+    assert len(folds) == 3 and plan.info["folds"] == 3  # chosen "none": no final plan is prepared
+    for fold in folds:  # each fold's plan sees two thirds of labeled + val, never the rest
+        assert set(fold) < set(pool) and len(fold) == pytest.approx(len(pool) * 2 / 3, abs=10)
+    held_out = [set(pool) - set(f) for f in folds]
+    assert set().union(*held_out) == set(pool) and sum(map(len, held_out)) == len(pool)
+    assert _Recording.quality == [False] * 3  # trial plans skip quality metrics
+    (record,) = [r for r in plan.info["history"] if r["kind"] == "candidate"]
+    assert len(record["scores"]) == 3 and record["label"] == "_test_recording"
+    assert plan.info["metric"] == "macro_f1" and plan.info["protocol"] == "kfold"
+    assert set(plan.info["scores"]) == {"none", "_test_recording"}
+    # the same training as the baseline: a tie, so the baseline is kept
+    assert plan.info["chosen"] == {"strategy": "none"}
+
+
+def test_a_useful_candidate_strategy_wins_and_a_harmful_one_does_not(parts: PoisonedSplit) -> None:
+    oracle = {"name": "generative", "synthesizer": "_test_oracle_synth", "n_per_class": 50, "use_pool": True}
+    noise = {"name": "generative", "synthesizer": "_test_noise_synth", "n_per_class": 200}
+    plan = _auto(synthesizers=[], candidates=[noise, oracle]).prepare(parts, generator=0)
+    info = plan.info
+    assert info["chosen_label"] == "generative:_test_oracle_synth"
+    assert info["chosen"] == {"strategy": "generative", **{k: v for k, v in oracle.items() if k != "name"}}
+    assert [r["kind"] for r in info["history"]] == ["baseline", "candidate", "candidate"]
+    noise_record, oracle_record = info["history"][1:]
+    assert noise_record["mean"] < info["best_no_synthetic"]["mean"] < oracle_record["mean"]
+    assert (plan.train.meta["source"] == "synthetic").sum() == 500 and len(plan.synthetic) == 500
+    again = _auto(synthesizers=[], candidates=[noise, oracle]).prepare(parts, generator=0)
+    assert _without_timings(again.info["history"]) == _without_timings(info["history"])
+
+
+@pytest.mark.parametrize("metric", ["macro_f1", "pr_auc"])
+def test_metrics_without_per_sample_terms_pair_per_evaluation(parts: PoisonedSplit, metric: str) -> None:
+    plan = _auto(synthesizers=["_test_noise_synth"], metric=metric).prepare(parts, generator=0)
+    base, generative = plan.info["history"]
+    assert len(base["scores"]) == 2 and all(0.0 <= v <= 1.0 for v in base["scores"])
+    assert generative["gain"] == pytest.approx(generative["mean"] - base["mean"])
+    assert plan.info["chosen"] == {"strategy": "none"}

@@ -117,3 +117,17 @@ def test_experiment_run_on_tabular_spec() -> None:
     from genaug.experiment import render_report
 
     assert "minority PR-AUC" in render_report(out)
+
+
+def test_tabular_auto_is_a_preset_of_auto(parts) -> None:
+    model = {"name": "logreg", "select_on_val": False}
+    preset = registry.create("strategy", "tabular_auto", model=model, candidates=["none", "class_weight"],
+                             folds=2).prepare(parts, generator=3)
+    explicit = registry.create(
+        "strategy", "auto", synthesizers=[], baselines=["none"], candidates=["class_weight"], model=model,
+        protocol="kfold", folds=2, metric="pr_auc", repeats=1, penalty=0.0, search="grid", n_trials=1,
+    ).prepare(parts, generator=3)
+    assert preset.info["scores"] == explicit.info["scores"]
+    assert preset.info["chosen"] == explicit.info["chosen"]
+    assert registry.create("strategy", "tabular_auto", folds=2).get_config() == {
+        "candidates": None, "model": "hist_gb", "folds": 2, "margin": 0.0}

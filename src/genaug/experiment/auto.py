@@ -290,7 +290,10 @@ class AutoStrategy(Strategy):
             if name in ("none", "classical"):
                 raise ValueError(f"candidates must not include {name!r}: it is a baseline (use "
                                  f"baselines: [{name}])")
-            klass = registry.get("strategy", name)
+            try:
+                klass = registry.get("strategy", name)
+            except ValueError as exc:
+                raise ValueError(f"candidates: {exc}") from None
             if isinstance(klass, type) and issubclass(klass, AutoStrategy):
                 raise ValueError(f"candidates must not include {name!r}: it is an auto strategy; "
                                  "list plain strategies")

@@ -146,9 +146,13 @@ def evaluations(protocol: Protocol, split: Any, *, repeats: int, folds: int,
         raise ValueError(f"protocol kfold needs >= 2 rows of the smallest class in labeled + val; "
                          f"got {n_folds}")
     cv = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=derive_seed(base, "cv") % 2**32)
+    unlabeled = getattr(split, "unlabeled", None)
+    if unlabeled is None:
+        unlabeled = pool.subset([])
     out = []
     for f, (tr, va) in enumerate(cv.split(np.zeros(len(pool)), pool.y)):
-        inner = Split(labeled=pool.subset(tr), unlabeled=pool.subset([]), val=pool.subset([]),
+        # the unlabeled pool stays available to pool strategies; no fold has val or test rows
+        inner = Split(labeled=pool.subset(tr), unlabeled=unlabeled, val=pool.subset([]),
                       test=pool.subset([]))
         for r in range(repeats):
             seed = derive_seed(base, "model", f) if r == 0 else derive_seed(base, "model", f, r)
