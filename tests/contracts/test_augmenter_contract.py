@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from genaug import registry
-from genaug.ops import Augmenter, LabelMixer, build, one_hot, to_config
+from genaug.ops import Augmenter, LabelMixer, TextAugmenter, build, one_hot, to_config
 from genaug.rng import as_generator
 
 # Augmenters that cannot be built with default arguments.
@@ -42,7 +42,26 @@ BAD_ARGS: dict[str, tuple[dict, str]] = {
     "signal_shift": ({"max_shift": 1.5}, "max_shift"),
     "signal_scale": ({"time": (0.0, 1.0)}, "time"),
     "signal_noise": ({"std": (0.2, 0.1)}, "std"),
+    "eda": ({"alpha_sr": 0.0, "alpha_ri": 0.0, "alpha_rs": 0.0, "p_rd": 0.0}, "alpha_sr"),
+    "synonym_replace": ({"alpha": 1.5}, "alpha"),
+    "random_insert": ({"alpha": -0.1}, "alpha"),
+    "random_swap": ({"protected": "cat"}, "protected"),
+    "random_delete": ({"alpha": 2.0}, "alpha"),
+    "glove_replace": ({"top_k": 0}, "top_k"),
+    "char_noise": ({"kinds": ["telepathy"]}, "kinds"),
 }
+
+# Text batches (list[str]): real sentences, so that every word op has something to change.
+TEXTS = [
+    "The quick brown fox jumps over the lazy dog near the river bank.",
+    "Computers are good at following instructions, but not at reading minds.",
+    "A good lawyer knows the law; a great lawyer knows the judge.",
+    "Politicians and diapers must be changed often, and for the same reason.",
+    "An apple a day keeps the doctor away, if you aim it well enough.",
+    "Science is what we understand well enough to explain to a computer.",
+    "Love is an ocean of emotions entirely surrounded by expenses.",
+    "The team played terribly and still won the big final game.",
+]
 
 
 
@@ -80,10 +99,14 @@ def kind_of(name: str) -> str:
     aug = make(name)
     if isinstance(aug, LabelMixer):
         return "mixer"
+    if isinstance(aug, TextAugmenter):
+        return "text"
     return "signal" if aug.input_ndim == 3 else "image"
 
 
 def batch_for(kind: str, *, channels: int = 3, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    if kind == "text":
+        return list(TEXTS)
     g = as_generator(1234)
     if kind == "signal":
         return torch.randn(8, 2, 40, generator=g).to(dtype)
@@ -102,6 +125,8 @@ def run(name: str, aug, x: torch.Tensor, **kw):
 
 
 def same(a, b) -> bool:
+    if isinstance(a, list):
+        return a == b
     if isinstance(a, tuple):
         return all(torch.equal(u, v) for u, v in zip(a, b, strict=True))
     return torch.equal(a, b)
@@ -111,6 +136,11 @@ def same(a, b) -> bool:
 @pytest.mark.parametrize("channels", [1, 3])
 def test_keeps_shape_and_dtype(name: str, channels: int) -> None:
     kind = kind_of(name)
+    if kind == "text":  # a list of str in, a list of as many str out
+        out = run(name, make(name), batch_for(kind), generator=channels)
+        assert isinstance(out, list) and len(out) == len(TEXTS) and all(isinstance(s, str) for s in out)
+        assert run(name, make(name), [], generator=0) == []
+        return
     for dtype in (torch.float32, torch.float64):
         x = batch_for(kind, channels=channels, dtype=dtype)
         out = run(name, make(name), x, generator=0)
@@ -130,7 +160,7 @@ def test_p_zero_is_identity(name: str) -> None:
     if kind == "mixer":
         (out, y), y0 = out, labels()
         assert torch.equal(y, y0)
-    assert torch.equal(out, x)
+    assert same(out, x)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -163,7 +193,7 @@ def test_params_replay_reproduces_exactly(name: str) -> None:
     assert same(replay, fresh)
 
 
-@pytest.mark.parametrize("name", [n for n in NAMES if kind_of(n) != "signal"])  # signals are unbounded
+@pytest.mark.parametrize("name", [n for n in NAMES if kind_of(n) not in ("signal", "text")])  # unbounded
 def test_image_outputs_stay_in_unit_range(name: str) -> None:
     kind = kind_of(name)
     x = batch_for(kind)
@@ -200,6 +230,17 @@ def test_bad_batch_is_rejected(name: str) -> None:
             aug(x, torch.arange(len(x)), generator=0)  # int labels, not soft labels
         with pytest.raises(ValueError):
             aug(x[:, 0, 0, 0], labels(len(x)), generator=0)  # no sample dimensions
+        return
+    if kind == "text":
+        with pytest.raises(TypeError, match=r"batch\[1\]"):
+            aug(["fine", 3, "also fine"], generator=0)  # a non-string item
+        with pytest.raises(TypeError, match="list of str"):
+            aug(torch.rand(2, 3), generator=0)
+        with pytest.raises(TypeError, match="list of str"):
+            aug("a single string is not a batch", generator=0)
+        odd = ["", "   ", "caf\u00e9 na\u00efve \u65e5\u672c\u8a9e \U0001f600", "one"]  # empty, mixed scripts
+        assert len(aug(odd, generator=0)) == 4
+        assert aug(odd, generator=0)[0] == ""
         return
     with pytest.raises(ValueError):
         aug(x[0], generator=0)  # missing batch dimension

@@ -19,8 +19,10 @@ from genaug.data.labeled import LabeledData
 from genaug.serialization import CONFIG_NAME, FORMAT_VERSION, WEIGHTS_NAME
 from genaug.train import BaseClassifier, load_classifier
 
-FAST = {"small_cnn": {"steps": 3}, "cnn1d": {"steps": 3}, "mlp": {"steps": 3}, "hist_gb": {"max_iter": 5}}
-MODALITY = {"small_cnn": "image", "cnn1d": "signal"}  # everything else: a table
+FAST = {"small_cnn": {"steps": 3}, "cnn1d": {"steps": 3}, "mlp": {"steps": 3}, "hist_gb": {"max_iter": 5},
+        "text_ngram": {"steps": 3, "n_buckets": 64, "dim": 4}}
+MODALITY = {"small_cnn": "image", "cnn1d": "signal", "tfidf_logreg": "text", "text_ngram": "text"}
+# everything else: a table
 
 
 def _names() -> list[str]:
@@ -31,6 +33,10 @@ def _names() -> list[str]:
 def make_data(modality: str) -> LabeledData:
     g = torch.Generator().manual_seed(0)
     y = np.repeat(np.arange(3), 6)
+    if modality == "text":
+        words = (["red apple pie", "ripe fruit"], ["fast red car", "engine oil"], ["cold rain", "snow"])
+        texts = [f"{words[c][i % 2]} number {i} caf\u00e9" for i, c in enumerate(y)]
+        return LabeledData(texts, y, ("a", "b", "c"), "text")
     shape = {"image": (1, 6, 6), "signal": (1, 16), "tabular": (5,)}[modality]
     shift = 0.2 * torch.as_tensor(y).view(-1, *[1] * len(shape))
     x = 0.3 * torch.rand((len(y), *shape), generator=g) + shift

@@ -1,4 +1,10 @@
-"""Text: a list of N strings."""
+"""Text: a list of N strings.
+
+Per-stage defaults: classical augmentation is EDA (Wei & Zou 2019) at its recommended small
+rates (alpha = 0.1 for each of the four word ops, one op per sample); the classifier is the
+TF-IDF + logistic regression baseline (``tfidf_logreg``); quality metrics use hashed word
+n-grams (no download).
+"""
 
 from __future__ import annotations
 
@@ -18,6 +24,7 @@ class TextModality(Modality):
     name: ClassVar[str] = "text"
     shape_doc: ClassVar[str] = "list of N str"
     feature_extractor: ClassVar[dict[str, Any] | None] = {"name": "hashing_text"}
+    default_model: ClassVar[dict[str, Any] | None] = {"name": "tfidf_logreg"}
     arrow_dtype: ClassVar[str] = "string"
     numeric: ClassVar[bool] = False
     array_ndims: ClassVar[tuple[int, ...]] = (1,)
@@ -27,8 +34,14 @@ class TextModality(Modality):
         return [str(s) for s in x]
 
     def check_x(self, x: Any) -> None:
-        if not isinstance(x, list) or not all(isinstance(s, str) for s in x):
-            raise TypeError("x for modality 'text' must be a list of str")
+        if not isinstance(x, list):
+            raise TypeError(f"x for modality 'text' must be a list of str; got {type(x).__name__}")
+        for i, s in enumerate(x):
+            if not isinstance(s, str):
+                raise TypeError(f"x for modality 'text' must be a list of str; x[{i}] is {type(s).__name__}")
+
+    def default_augmenter(self, sample_shape: Sequence[int] | None) -> list[dict[str, Any]]:
+        return [{"name": "eda", "alpha_sr": 0.1, "alpha_ri": 0.1, "alpha_rs": 0.1, "p_rd": 0.1}]
 
     def sample_shape(self, x: Any) -> tuple[int, ...]:
         return ()

@@ -33,6 +33,7 @@ from genaug.ops.tabular import (
     TabularNoise,
     TabularResampler,
 )
+from genaug.ops.text import EDA, CharNoise, GloveReplace, TextAugmenter  # text: list[str] batches
 
 __all__ = [
     "ADASYN",
@@ -45,7 +46,11 @@ __all__ = [
     "OPERATIONS",
     "Affine",
     "Augmenter",
+    "CharNoise",
     "Color",
+    "EDA",
+    "GloveReplace",
+    "TextAugmenter",
     "CutMix",
     "Flip",
     "GaussianBlur",

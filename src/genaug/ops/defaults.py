@@ -4,7 +4,8 @@ Each modality's choice lives in its file under :mod:`genaug.modalities`
 (:meth:`~genaug.modalities.Modality.default_augmenter`, documented there); this module turns
 that config into a :class:`Sequential`. The defaults are deliberately conservative, because they
 are the "classical" baseline that generative augmentation is compared with and must not destroy
-the label. Tabular and text data have no classical default; pass an explicit config instead.
+the label. Text uses EDA (one op, built directly: text batches are lists, not tensors); tabular
+data has no classical default; pass an explicit config instead.
 """
 
 from __future__ import annotations
@@ -57,4 +58,9 @@ def default_augmenter(modality: str, sample_shape: Sequence[int] | None) -> Sequ
         >>> [c.registry_name for c in aug.children]
         ['affine', 'gaussian_noise']
     """
-    return Sequential(augmenters=default_config(modality, sample_shape))
+    config = default_config(modality, sample_shape)
+    if len(config) == 1 and get_modality(modality).tensor_ndim is None:  # text: one op, no tensors
+        from genaug.ops.builder import build_augmenter
+
+        return build_augmenter(config[0])  # type: ignore[return-value]
+    return Sequential(augmenters=config)

@@ -34,6 +34,7 @@ from genaug.train.metrics import (
 from genaug.train.nets import build_net
 from genaug.train.robustness import evaluate_corruptions
 from genaug.train.sklearn_models import HistGBClassifier, LogRegClassifier, SklearnClassifier, SVMClassifier
+from genaug.train.text import NgramNetClassifier, TfidfLogRegClassifier  # text: list[str]
 from genaug.train.torch_classifier import (
     CNN1DClassifier,
     MLPNetClassifier,
@@ -61,6 +62,8 @@ def load_classifier(path: str | os.PathLike[str], **load_args: Any) -> BaseClass
 
 __all__ = [
     "IMAGE_CORRUPTIONS",
+    "NgramNetClassifier",
+    "TfidfLogRegClassifier",
     "SIGNAL_CORRUPTIONS",
     "BaseClassifier",
     "CNN1DClassifier",
