@@ -46,7 +46,7 @@ class GenerativeAugmentation(Strategy):
         self.n_per_class = n_per_class
         self.use_pool = use_pool
         self.filter = filter
-        self.mix_config = mix
+        self.mix = mix
         self.augment = augment
         check_int("n_per_class", n_per_class, low=1)
         name, _ = named(synthesizer, "synthesizer")
@@ -75,7 +75,7 @@ class GenerativeAugmentation(Strategy):
                                                 modality=labeled.modality)
         # A curriculum fusion (mix_curriculum) also decides each training batch.
         return generation.fuse(
-            labeled, synthetic, self.mix_config or "mix_concat", mix_seed=derive_seed(base, "mix"),
+            labeled, synthetic, self.mix or "mix_concat", mix_seed=derive_seed(base, "mix"),
             batch_seed=derive_seed(base, "batches"), augmenter=augmenter, mixer=mixer,
             info={**made.info, "seconds_filter": seconds_filter})
 
