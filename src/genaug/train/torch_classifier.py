@@ -34,6 +34,7 @@ from genaug.validation import check_choice, check_int, check_range
 __all__ = ["CNN1DClassifier", "MLPNetClassifier", "SmallCNNClassifier", "TorchClassifier"]
 
 Schedule = Literal["cosine", "constant"]
+Finetune = Literal["full", "linear"]
 Augment = Callable[..., torch.Tensor]
 Mixer = Callable[..., tuple[torch.Tensor, torch.Tensor]]
 
@@ -56,6 +57,12 @@ class TorchClassifier(BaseClassifier):
     weights with the highest val accuracy (ties: lowest val NLL; then earliest) are restored at
     the end. Without val, the final weights are kept.
 
+    Two optional extras use unlabeled data: ``fit(unlabeled=pool, consistency=FixMatch(...))``
+    adds FixMatch/UDA consistency training on the pool to every step
+    (:mod:`genaug.train.semi`), and ``init`` (an :class:`~genaug.train.pretrain.EncoderCheckpoint`
+    or its folder, e.g. from SimCLR pretraining, or a saved torch classifier) starts the encoder
+    from pretrained weights, fine-tuned fully or frozen (``finetune="linear"``, a linear probe).
+
     Args:
         arch: ``"small_cnn"`` (B, C, H, W), ``"cnn1d"`` (B, C, T) or ``"mlp"`` (any shape).
         steps: optimizer steps (>= 1).
@@ -69,12 +76,18 @@ class TorchClassifier(BaseClassifier):
         progress: show a rich progress bar.
         progress_callback: called with each history record (a dict) as it is made.
         arch_kwargs: options of the architecture (e.g. ``{"width": 16, "dropout": 0.1}``).
+        init: folder of an encoder checkpoint (or of a saved torch classifier of the same arch)
+            to start the encoder from; ``None``: random init. ``fit(init=...)`` overrides it.
+        finetune: with an init, ``"full"`` trains every weight, ``"linear"`` freezes the
+            encoder (batch-norm statistics included) and trains only the head.
 
     Attributes:
         model_: the trained ``nn.Module`` (eval mode).
         classes_: class names, the columns of ``predict_proba``.
         input_shape_: shape of one sample.
-        history_: list of ``{"step", "train_loss", "lr", "val_acc", "val_nll"}`` dicts.
+        history_: list of ``{"step", "train_loss", "lr", "val_acc", "val_nll"}`` dicts (with
+            consistency training also ``"unlabeled_loss"`` and ``"mask_rate"``, the share of
+            pool samples above the confidence threshold).
         best_step_: step whose weights were restored (``steps`` without val).
         best_val_acc_: val accuracy at ``best_step_`` (None without val).
         fit_seconds_: wall-clock seconds of ``fit``.
@@ -104,6 +117,8 @@ class TorchClassifier(BaseClassifier):
         progress: bool = False,
         progress_callback: Callable[[dict[str, Any]], None] | None = None,
         arch_kwargs: dict[str, Any] | None = None,
+        init: str | None = None,
+        finetune: Finetune = "full",
     ) -> None:
         self.arch = arch
         self.steps = steps
@@ -117,6 +132,8 @@ class TorchClassifier(BaseClassifier):
         self.progress = progress
         self.progress_callback = progress_callback
         self.arch_kwargs = arch_kwargs
+        self.init = init
+        self.finetune = finetune
         self._validate_params()
 
     def _validate_params(self) -> None:
@@ -128,6 +145,9 @@ class TorchClassifier(BaseClassifier):
         check_int("eval_every", self.eval_every, 1)
         check_range("label_smoothing", self.label_smoothing, 0.0, 1.0, high_inclusive=False)
         check_choice("schedule", self.schedule, ["cosine", "constant"])
+        check_choice("finetune", self.finetune, ["full", "linear"])
+        if self.init is not None and not isinstance(self.init, str):
+            raise TypeError(f"init must be a checkpoint folder path or None; got {type(self.init).__name__}")
         try:
             torch.device(self.device)
         except (RuntimeError, TypeError):
@@ -159,6 +179,10 @@ class TorchClassifier(BaseClassifier):
         mixer: Mixer | None = None,
         batch_sampler: Any = None,
         generator: Seed = None,
+        unlabeled: LabeledData | None = None,
+        consistency: Any = None,
+        init: Any = None,
+        finetune: Finetune | None = None,
     ) -> Self:
         """Train on ``train``, selecting the best weights on ``val``.
 
@@ -173,12 +197,39 @@ class TorchClassifier(BaseClassifier):
                 then mixed batches; asked for steps ``0 .. steps-1``) or any iterable of index
                 batches (a torch batch sampler; restarted when exhausted).
             generator: seed or generator; all randomness of the fit derives from it.
+            unlabeled: pool samples (labels ignored) for ``consistency`` training.
+            consistency: a :class:`genaug.train.semi.FixMatch` (or its options as a dict):
+                each step also draws ``ratio * batch_size`` pool samples and adds the
+                consistency loss between their weak and strong views.
+            init: an :class:`~genaug.train.pretrain.EncoderCheckpoint` or folder to start the
+                encoder from (overrides the constructor's ``init``).
+            finetune: ``"full"`` or ``"linear"``, overriding the constructor's ``finetune``.
 
         Returns:
             self, fitted.
         """
+        from genaug.train.pretrain import as_checkpoint
+        from genaug.train.semi import as_consistency
+
         self._validate_params()
         check_fit_data(train, val)
+        consistency = as_consistency(consistency)
+        checkpoint = as_checkpoint(init if init is not None else self.init)
+        if finetune is None:
+            finetune = self.finetune
+        check_choice("finetune", finetune, ["full", "linear"])
+        if consistency is not None:
+            if not isinstance(unlabeled, LabeledData) or len(unlabeled) == 0:
+                raise ValueError(
+                    "consistency training needs a non-empty unlabeled pool: fit(..., unlabeled=pool)")
+            if unlabeled.modality != train.modality or unlabeled.sample_shape != train.sample_shape:
+                raise ValueError(
+                    f"unlabeled must have the modality and sample shape of train ({train.modality} "
+                    f"{train.sample_shape}); got {unlabeled.modality} {unlabeled.sample_shape}"
+                )
+            consistency.bind(train.modality, train.sample_shape)
+        elif unlabeled is not None:
+            raise ValueError("unlabeled is used only by consistency training; pass consistency= too")
         for name, fn in (("augmenter", augmenter), ("mixer", mixer)):
             if fn is not None and not callable(fn):
                 raise TypeError(f"{name} must be callable or None; got {type(fn).__name__}")
@@ -200,11 +251,32 @@ class TorchClassifier(BaseClassifier):
         net = build_net(
             self.arch, input_shape, k, generator=streams["init"], device=device, **(self.arch_kwargs or {})
         )
+        frozen = False
+        if checkpoint is not None:
+            checkpoint.load_into(net, arch=self.arch, input_shape=input_shape,
+                                 arch_kwargs=self.arch_kwargs or {})
+            if finetune == "linear":
+                net.body.requires_grad_(False)
+                frozen = True
+        ema = None
+        if consistency is not None and consistency.ema_decay is not None:
+            from genaug.synth.nn import EMA
+
+            ema = EMA(net, consistency.ema_decay)
         set_dropout_generator(net, dropout_gen)
-        optimizer = torch.optim.AdamW(net.parameters(), lr=self.lr, weight_decay=self.weight_decay)
+        trainable = [p for p in net.parameters() if p.requires_grad]
+        optimizer = torch.optim.AdamW(trainable, lr=self.lr, weight_decay=self.weight_decay)
         scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, self._lr_factor)
         batches = (_EpochSampler(n, min(self.batch_size, n), streams["batches"]) if batch_sampler is None
                    else _ExternalBatches(batch_sampler, n))
+        pool = None
+        if consistency is not None and unlabeled is not None:
+            pool = as_tensor(unlabeled.x)
+            semi = {key: as_generator(derive_seed(seed, key)) for key in ("unlabeled", "weak", "strong")}
+            u_size = consistency.ratio * min(self.batch_size, n)
+            u_batches = _EpochSampler(len(pool), u_size, semi["unlabeled"])
+        u_losses: list[float] = []
+        masks: list[float] = []
 
         history: list[dict[str, Any]] = []
         best: tuple[float, float] | None = None
@@ -215,6 +287,8 @@ class TorchClassifier(BaseClassifier):
         with bar:
             for step in range(1, self.steps + 1):
                 net.train()
+                if frozen:
+                    net.body.eval()  # a linear probe keeps the encoder's batch-norm statistics
                 idx = batches.next()
                 xb, y_soft = x[idx], F.one_hot(y[idx], k).to(torch.float32)
                 if augmenter is not None:
@@ -223,15 +297,35 @@ class TorchClassifier(BaseClassifier):
                     xb, y_soft = _check_mixed(mixer(xb, y_soft, generator=streams["mix"]), xb.shape, k)
                 if self.label_smoothing:
                     y_soft = y_soft * (1.0 - self.label_smoothing) + self.label_smoothing / k
-                logits = net(self._normalize(xb).to(device))
+                if pool is None:
+                    logits = net(self._normalize(xb).to(device))
+                else:  # labeled batch and both pool views in one pass (batch-norm sees all)
+                    xu = pool[u_batches.next()]
+                    xw = _check_augmented(consistency.weak_(xu, generator=semi["weak"]), xu.shape)
+                    xs = _check_augmented(consistency.strong_(xu, generator=semi["strong"]), xu.shape)
+                    parts = [xb, xs] if ema is not None else [xb, xw, xs]
+                    out = net(self._normalize(torch.cat(parts)).to(device))
+                    logits, logits_s = out[: len(xb)], out[-len(xu):]
+                    if ema is not None:
+                        with torch.no_grad():
+                            logits_w = ema.model(self._normalize(xw).to(device))
+                    else:
+                        logits_w = out[len(xb): len(xb) + len(xu)]
+                    loss_u, mask = consistency.loss(logits_w, logits_s)
+                    u_losses.append(float(loss_u.detach()))
+                    masks.append(float(mask.mean()))
                 per_sample = -(y_soft.to(device) * F.log_softmax(logits, dim=1)).sum(dim=1)
                 if w_all is not None:
                     per_sample = per_sample * w_all[idx].to(device)
                 loss = per_sample.mean()
+                if pool is not None:
+                    loss = loss + loss_u
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 optimizer.step()
                 scheduler.step()
+                if ema is not None:
+                    ema.update(net)
                 losses.append(float(loss.detach()))
 
                 if step % self.eval_every == 0 or step == self.steps:
@@ -243,21 +337,29 @@ class TorchClassifier(BaseClassifier):
                         "val_nll": None,
                     }
                     losses = []
+                    if pool is not None:
+                        record["unlabeled_loss"] = float(np.mean(u_losses))
+                        record["mask_rate"] = float(np.mean(masks))
+                        u_losses, masks = [], []
+                    kept = net if ema is None else ema.model  # the EMA teacher is the model kept
                     if val is not None and x_val is not None:
-                        probs = self._proba(net, x_val, device)
+                        probs = self._proba(kept, x_val, device)
                         acc, loss_val = metrics.accuracy(probs, val.y), metrics.nll(probs, val.y)
                         record["val_acc"], record["val_nll"] = acc, loss_val
                         if best is None or acc > best[0] or (acc == best[0] and loss_val < best[1]):
                             best, best_step = (acc, loss_val), step
-                            best_state = {name: t.detach().clone() for name, t in net.state_dict().items()}
+                            best_state = {name: t.detach().clone() for name, t in kept.state_dict().items()}
                     history.append(record)
                     if self.progress_callback is not None:
                         self.progress_callback(dict(record))
                     bar.set_record(record)
                 bar.advance()
 
+        if ema is not None:
+            net.load_state_dict(ema.model.state_dict())
         if best_state is not None:
             net.load_state_dict(best_state)
+        net.requires_grad_(True)
         net.eval()
         set_dropout_generator(net, None)
         self.model_ = net
