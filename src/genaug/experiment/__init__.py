@@ -1,5 +1,6 @@
 """Experiments: YAML spec -> strategies x seeds x sizes -> results.json -> report.html."""
 
+from genaug.experiment import pool as _pool  # noqa: F401  (registers fixmatch, uda, pretrain, dpt)
 from genaug.experiment import strategies as _strategies  # noqa: F401  (registers strategies)
 from genaug.experiment import tabular as _tabular  # noqa: F401  (registers tabular strategies)
 from genaug.experiment.auto import AutoStrategy

@@ -1,0 +1,382 @@
+"""Strategies that make the unlabeled pool pay: consistency training, contrastive pretraining +
+fine-tuning, and DPT-style generators trained on the pseudo-labeled pool.
+
+* ``fixmatch`` / ``uda``: the classifier trains with FixMatch's (or UDA's) consistency loss on
+  the pool (:mod:`genaug.train.semi`); the plan carries ``fit_options = {"unlabeled": pool,
+  "consistency": FixMatch(...)}``.
+* ``pretrain``: SimCLR pretraining of the classifier's encoder on labeled + pool samples (labels
+  hidden; :mod:`genaug.train.pretrain`), then fine-tuning from the checkpoint
+  (``fit_options = {"init": checkpoint, "finetune": ...}``).
+* ``dpt`` (You et al. 2023, "Diffusion models and semi-supervised learners benefit mutually
+  with few labels"): a teacher (supervised with classical augmentation, or FixMatch) labels
+  the pool; a class-conditional generator (``cvae``, ``diffusion``, ``cgan``) fits on the
+  labeled + confidently pseudo-labeled samples, so its *conditional* branch learns from the
+  pool; samples are drawn, filtered and fused with :mod:`genaug.experiment.generation`; the
+  final classifier trains on real + generated samples plus the pool (as pseudo-labels, or by
+  consistency training). ``synthesizer: null`` is the same pipeline without generation (the
+  comparison the generation must win). The memorized share of the kept samples, against the
+  generator's own training set, is recorded in ``info["memorized_share"]``.
+
+Every strategy is a plain registered ``strategy`` (``prepare(split, generator=) ->
+TrainingPlan``), so it can run on its own in ``strategies:`` or as a candidate of ``auto``.
+The pool's labels are never read (:func:`genaug.experiment.generation.unlabeled_view`).
+Plans with ``fit_options`` need a trainer that honours them:
+:func:`genaug.experiment.strategies.fit_plan`.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Literal
+
+import numpy as np
+
+from genaug import registry
+from genaug.data.labeled import LabeledData
+from genaug.experiment import generation
+from genaug.experiment.generation import named, unlabeled_view
+from genaug.experiment.strategies import ClassicalAugmentation, Strategy, TrainingPlan
+from genaug.rng import Seed, derive_seed, draw_seed
+from genaug.validation import check_choice, check_int, check_range
+
+__all__ = ["DPTStrategy", "FixMatchStrategy", "PretrainStrategy", "UDAStrategy", "pseudo_label_pool"]
+
+Student = Literal["pseudo_label", "fixmatch"]
+
+
+def _pool(split: Any) -> LabeledData | None:
+    return unlabeled_view(getattr(split, "unlabeled", None))
+
+
+def _require_pool(split: Any, name: str) -> LabeledData:
+    pool = _pool(split)
+    if pool is None:
+        raise ValueError(
+            f"strategy {name!r} needs an unlabeled pool: a split that leaves unlabeled training "
+            "samples (split.unlabeled is empty)"
+        )
+    return pool
+
+
+def _classical(augment: Any, labeled: LabeledData) -> tuple[Any, Any]:
+    return ClassicalAugmentation(augment=augment)._build(sample_shape=labeled.sample_shape,
+                                                         modality=labeled.modality)
+
+
+def _model_config(model: dict[str, Any] | None, modality: str) -> tuple[str, dict[str, Any]]:
+    if model is None:
+        from genaug.modalities import get_modality
+
+        model = get_modality(modality).default_model
+        if model is None:
+            raise ValueError(f"modality {modality!r} has no default classifier; pass model={{'name': ...}}")
+    return named(model, "model")
+
+
+@registry.register("strategy", "fixmatch")
+class FixMatchStrategy(Strategy):
+    """Consistency training on the pool (FixMatch, Sohn et al. 2020).
+
+    Args:
+        threshold: pseudo-label confidence threshold (0.95).
+        ratio: unlabeled samples per labeled sample in a step (mu, 7).
+        weight: unlabeled loss weight (lambda_u, 1).
+        weak, strong: augmenter configs of the two views; ``None``: the modality's
+            ``weak_augmenter``/``strong_augmenter``.
+        ema_decay: EMA-teacher decay, or None (no teacher).
+        augment: the labeled batches' augmenter config; ``None``: the weak augmenter, as in
+            FixMatch.
+        soft, temperature: UDA's soft sharpened targets (``uda`` sets them).
+    """
+
+    soft_default: bool = False
+
+    def __init__(self, *, threshold: float = 0.95, ratio: int = 7, weight: float = 1.0,
+                 weak: dict[str, Any] | list[Any] | None = None,
+                 strong: dict[str, Any] | list[Any] | None = None, ema_decay: float | None = None,
+                 augment: dict[str, Any] | list[Any] | None = None, soft: bool | None = None,
+                 temperature: float = 0.4) -> None:
+        self.threshold = threshold
+        self.ratio = ratio
+        self.weight = weight
+        self.weak = weak
+        self.strong = strong
+        self.ema_decay = ema_decay
+        self.augment = augment
+        self.soft = soft
+        self.temperature = temperature
+        self._consistency()  # a bad option fails when the spec is read
+
+    def _consistency(self) -> Any:
+        from genaug.train.semi import FixMatch
+
+        return FixMatch(weak=self.weak, strong=self.strong, threshold=self.threshold, ratio=self.ratio,
+                        weight=self.weight, soft=self.soft_default if self.soft is None else self.soft,
+                        temperature=self.temperature, ema_decay=self.ema_decay)
+
+    def prepare(self, split: Any, *, generator: Seed = None) -> TrainingPlan:
+        labeled: LabeledData = split.labeled
+        pool = _require_pool(split, "fixmatch")
+        consistency = self._consistency().bind(labeled.modality, labeled.sample_shape)
+        augmenter = (consistency.weak_ if self.augment is None
+                     else _classical(self.augment, labeled)[0])
+        info = {"consistency": repr(consistency), "unlabeled_samples": len(pool),
+                "augmenter": repr(augmenter)}
+        return TrainingPlan(train=labeled, augmenter=augmenter, info=info,
+                            fit_options={"unlabeled": pool, "consistency": consistency})
+
+
+@registry.register("strategy", "uda")
+class UDAStrategy(FixMatchStrategy):
+    """:class:`FixMatchStrategy` with UDA's soft targets (Xie et al. 2020): sharpened
+    distribution at temperature 0.4, confidence mask 0.8."""
+
+    soft_default = True
+
+    def __init__(self, *, threshold: float = 0.8, **kwargs: Any) -> None:
+        super().__init__(threshold=threshold, **kwargs)
+
+
+@registry.register("strategy", "pretrain")
+class PretrainStrategy(Strategy):
+    """SimCLR pretraining on labeled + pool samples (labels hidden), then fine-tuning.
+
+    Args:
+        model: the classifier that will fine-tune (``{name: small_cnn, arch_kwargs: ...}``; its
+            ``arch`` and ``arch_kwargs`` must equal the experiment's ``model``); ``None``: the
+            modality's default model.
+        steps, batch_size, lr, temperature, projection_dim: SimCLR settings
+            (:class:`genaug.train.pretrain.SimCLR`).
+        views: augmenter config of the contrastive views; ``None``: the modality's strong one.
+        finetune: ``"full"`` or ``"linear"`` (linear probe on the frozen encoder).
+        augment: classical augmenter config for fine-tuning; ``None``: the modality default;
+            ``False``: none.
+        save_to: folder to save the checkpoint into (safetensors + JSON), or None.
+    """
+
+    def __init__(self, *, model: dict[str, Any] | None = None, steps: int = 500, batch_size: int = 256,
+                 lr: float = 1e-3, temperature: float = 0.5, projection_dim: int = 128,
+                 views: dict[str, Any] | list[Any] | None = None,
+                 finetune: Literal["full", "linear"] = "full",
+                 augment: dict[str, Any] | list[Any] | bool | None = None,
+                 save_to: str | None = None) -> None:
+        self.model = model
+        self.steps = steps
+        self.batch_size = batch_size
+        self.lr = lr
+        self.temperature = temperature
+        self.projection_dim = projection_dim
+        self.views = views
+        self.finetune = finetune
+        self.augment = augment
+        self.save_to = save_to
+        check_choice("finetune", finetune, ["full", "linear"])
+        self._simclr("small_cnn", None)
+
+    def _simclr(self, arch: str, arch_kwargs: dict[str, Any] | None) -> Any:
+        from genaug.train.pretrain import SimCLR
+
+        return SimCLR(arch=arch, arch_kwargs=arch_kwargs, steps=self.steps, batch_size=self.batch_size,
+                      lr=self.lr, temperature=self.temperature, projection_dim=self.projection_dim,
+                      augment=self.views)
+
+    def prepare(self, split: Any, *, generator: Seed = None) -> TrainingPlan:
+        base = draw_seed(generator)
+        labeled: LabeledData = split.labeled
+        pool = _require_pool(split, "pretrain")
+        name, options = _model_config(self.model, labeled.modality)
+        clf = registry.create("model", name, **options)
+        if not hasattr(clf, "arch"):
+            raise ValueError(f"pretrain fine-tunes a torch model (small_cnn, cnn1d, mlp); got {name!r}")
+        data = unlabeled_view(labeled).concat(pool)
+        t0 = time.perf_counter()
+        simclr = self._simclr(clf.arch, clf.arch_kwargs).fit(data, generator=derive_seed(base, "simclr"))
+        seconds = time.perf_counter() - t0
+        checkpoint = simclr.checkpoint_
+        if self.save_to is not None:
+            checkpoint.save(self.save_to)
+        augmenter = mixer = None
+        if self.augment is not False:
+            augmenter, mixer = _classical(None if self.augment is True else self.augment, labeled)
+        info = {"pretrain": "simclr", "seconds_pretrain": seconds, "pretrain_samples": len(data),
+                "pretrain_final_loss": checkpoint.info["final_loss"], "finetune": self.finetune,
+                "augmenter": repr(augmenter)}
+        return TrainingPlan(train=labeled, augmenter=augmenter, mixer=mixer, info=info,
+                            fit_options={"init": checkpoint, "finetune": self.finetune})
+
+
+def pseudo_label_pool(teacher: Any, pool: LabeledData, *,
+                      threshold: float) -> tuple[LabeledData, dict[str, Any]]:
+    """The pool samples whose teacher confidence is ``>= threshold``, labeled with its argmax.
+
+    Args:
+        teacher: a fitted classifier with ``predict_proba``.
+        pool: unlabeled samples (labels ignored).
+        threshold: confidence in [0, 1].
+
+    Returns:
+        ``(pseudo, info)``: the kept samples with ``meta["confidence"]``, ``meta["source"] ==
+        "pseudo"`` and ``meta["source_index"]`` (row in ``pool``); ``info`` has the kept share
+        and per-class counts.
+    """
+    probs = np.asarray(teacher.predict_proba(pool), dtype=np.float64)
+    pred, conf = probs.argmax(axis=1), probs.max(axis=1)
+    keep = np.flatnonzero(conf >= threshold)
+    pseudo = LabeledData(pool.x[keep], pred[keep].astype(np.int64), pool.class_names, pool.modality,
+                         {"confidence": conf[keep], "source": np.full(len(keep), "pseudo"),
+                          "source_index": keep.astype(np.int64)})
+    counts = np.bincount(pred[keep], minlength=pool.num_classes).tolist()
+    return pseudo, {"pseudo_kept": len(keep), "pseudo_share": float(len(keep) / max(1, len(pool))),
+                    "pseudo_per_class": counts}
+
+
+@registry.register("strategy", "dpt")
+class DPTStrategy(Strategy):
+    """DPT-style: teacher -> pseudo-labels -> class-conditional generator on real + pseudo ->
+    sample, filter, fuse -> the student trains on real + generated (+ the pool).
+
+    Args:
+        synthesizer: the class-conditional generator config (``cvae``, ``diffusion``, ``cgan``);
+            ``None``: no generation (the same pipeline without it).
+        n_per_class: samples drawn per class before filtering.
+        teacher: the teacher's classifier config; ``None``: the modality's default model with
+            400 steps (as ``pseudo_label``'s teacher).
+        teacher_consistency: FixMatch options for the teacher (``{}`` for the defaults), or
+            ``None``: the teacher trains supervised with classical augmentation.
+        threshold: pseudo-label confidence that admits a pool sample to the generator's (and a
+            ``pseudo_label`` student's) training set.
+        confidence_weight: weight each pseudo-labeled sample by its confidence (else 1).
+        use_pool: the generator also sees the remaining (unconfident) pool as unlabeled data.
+        filter: filter config(s), fitted on the generator's training set (real + pseudo);
+            default ``dedup`` (drops near-copies, the memorization filter).
+        mix: fusion config (default ``mix_concat``).
+        student: ``"pseudo_label"`` (train on real + pseudo + generated) or ``"fixmatch"``
+            (real + generated, with consistency training on the pool).
+        student_consistency: FixMatch options for a ``fixmatch`` student.
+        augment: classical augmenter config of the student (``None``: the modality default).
+        memorization: record the memorized share of the kept samples (against real + pseudo).
+    """
+
+    def __init__(self, *, synthesizer: dict[str, Any] | str | None = "cvae", n_per_class: int = 100,
+                 teacher: dict[str, Any] | None = None, teacher_consistency: dict[str, Any] | None = None,
+                 threshold: float = 0.95, confidence_weight: bool = False, use_pool: bool = True,
+                 filter: dict[str, Any] | list[Any] | str | None = "dedup",
+                 mix: dict[str, Any] | str | None = None, student: Student = "pseudo_label",
+                 student_consistency: dict[str, Any] | None = None,
+                 augment: dict[str, Any] | list[Any] | None = None, memorization: bool = True) -> None:
+        self.synthesizer = synthesizer
+        self.n_per_class = n_per_class
+        self.teacher = teacher
+        self.teacher_consistency = teacher_consistency
+        self.threshold = threshold
+        self.confidence_weight = confidence_weight
+        self.use_pool = use_pool
+        self.filter = filter
+        self.mix = mix
+        self.student = student
+        self.student_consistency = student_consistency
+        self.augment = augment
+        self.memorization = memorization
+        check_int("n_per_class", n_per_class, 1)
+        check_range("threshold", threshold, 0.0, 1.0)
+        check_choice("student", student, ["pseudo_label", "fixmatch"])
+        if synthesizer is not None:
+            registry.get("synthesizer", named(synthesizer, "synthesizer")[0])
+        for f in self._filters():
+            registry.get("filter", named(f, "filter")[0])
+        registry.get("fusion", named(mix or "mix_concat", "mix")[0])
+        from genaug.train.semi import FixMatch
+
+        for options in (teacher_consistency, student_consistency):
+            if options is not None:
+                FixMatch(**options)
+
+    def _filters(self) -> list[Any]:
+        if self.filter is None:
+            return []
+        return list(self.filter) if isinstance(self.filter, list) else [self.filter]
+
+    def _teacher(self, split: Any, pool: LabeledData, seed: int) -> tuple[Any, dict[str, Any]]:
+        labeled: LabeledData = split.labeled
+        config = self.teacher
+        if config is None:
+            name, options = _model_config(None, labeled.modality)
+            options = {**options, "steps": 400}
+        else:
+            name, options = named(config, "teacher")
+        teacher = registry.create("model", name, **options)
+        augmenter, _ = _classical(None, labeled)
+        extra: dict[str, Any] = {}
+        if self.teacher_consistency is not None:
+            from genaug.train.semi import FixMatch
+
+            consistency = FixMatch(**self.teacher_consistency)
+            extra = {"unlabeled": pool, "consistency": consistency}
+            augmenter = consistency.bind(labeled.modality, labeled.sample_shape).weak_
+        t0 = time.perf_counter()
+        teacher.fit(labeled, getattr(split, "val", None), augmenter=augmenter, generator=seed, **extra)
+        return teacher, {"teacher": {"name": name, **options},
+                         "teacher_consistency": self.teacher_consistency,
+                         "seconds_teacher": time.perf_counter() - t0}
+
+    def prepare(self, split: Any, *, generator: Seed = None) -> TrainingPlan:
+        base = draw_seed(generator)
+        labeled: LabeledData = split.labeled
+        pool = _require_pool(split, "dpt")
+        teacher, info = self._teacher(split, pool, derive_seed(base, "teacher"))
+        pseudo, pinfo = pseudo_label_pool(teacher, pool, threshold=self.threshold)
+        info.update(pinfo)
+        weights = pseudo.meta["confidence"] if self.confidence_weight else np.ones(len(pseudo))
+        pseudo = _plain(pseudo, "pseudo", weights, pseudo.meta["source_index"])
+        real = _plain(labeled, "real", np.ones(len(labeled)), np.arange(len(labeled)))
+        gen_train = real.concat(pseudo)
+        synthetic = None
+        if self.synthesizer is not None:
+            rest = None
+            if self.use_pool:
+                unconfident = np.setdiff1d(np.arange(len(pool)), pseudo.meta["source_index"])
+                rest = unlabeled_view(pool.subset(unconfident)) if len(unconfident) else None
+            gen_data = LabeledData(gen_train.x, gen_train.y, gen_train.class_names, gen_train.modality)
+            made = generation.fit_and_sample(
+                self.synthesizer, gen_data, pool=rest, n_per_class=self.n_per_class,
+                fit_seed=derive_seed(base, "fit"), sample_seed=derive_seed(base, "sample"))
+            synthetic, seconds_filter = generation.apply_filters(made.data, gen_data, self._filters())
+            info.update({**made.info, "seconds_filter": seconds_filter, "generator_train": len(gen_data)})
+            if self.memorization and len(synthetic):
+                info["memorized_share"] = _memorized_share(gen_data, synthetic)
+        # The student's real part: labeled (+ pseudo-labels for a pseudo_label student).
+        base_train = gen_train if self.student == "pseudo_label" else real
+        augmenter, mixer = _classical(self.augment, labeled)
+        fit_options: dict[str, Any] = {}
+        if self.student == "fixmatch":
+            from genaug.train.semi import FixMatch
+
+            fit_options = {"unlabeled": pool, "consistency": FixMatch(**(self.student_consistency or {}))}
+        if synthetic is None:
+            return TrainingPlan(train=base_train, augmenter=augmenter, mixer=mixer, info=info,
+                                fit_options=fit_options)
+        synthetic = _plain(synthetic, "synthetic", np.ones(len(synthetic)), synthetic.meta["source_index"])
+        plan = generation.fuse(base_train, synthetic, self.mix or "mix_concat",
+                               mix_seed=derive_seed(base, "mix"), augmenter=augmenter, mixer=mixer, info=info)
+        plan.fit_options = fit_options
+        return plan
+
+
+def _plain(data: LabeledData, source: str, weight: Any, source_index: Any) -> LabeledData:
+    """``data`` with exactly the meta keys ``source``, ``weight``, ``source_index`` (so real,
+    pseudo-labeled and generated samples concatenate)."""
+    return LabeledData(data.x, data.y, data.class_names, data.modality,
+                       {"source": np.full(len(data), source),
+                        "weight": np.asarray(weight, dtype=np.float64),
+                        "source_index": np.asarray(source_index, dtype=np.int64)})
+
+
+def _memorized_share(train: LabeledData, synthetic: LabeledData) -> float | None:
+    """Share of ``synthetic`` closer to a training sample than real samples are to each other
+    (the ``memorization`` metric, random-conv features); None when it cannot be computed."""
+    from genaug.quality import evaluate_quality
+
+    try:
+        return float(evaluate_quality(train, synthetic, ["memorization"])["memorization"])
+    except (ValueError, RuntimeError):
+        return None

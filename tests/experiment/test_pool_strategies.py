@@ -1,0 +1,104 @@
+"""The pool strategies (fixmatch, uda, pretrain, dpt): registered, seeded plans that fit_plan trains."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from genaug import registry
+from genaug.data.labeled import LabeledData
+from genaug.data.splits import Split
+from genaug.experiment.strategies import TrainingPlan, fit_plan
+from genaug.mixing.base import is_synthetic
+from genaug.train import SmallCNNClassifier
+
+MODEL = {"name": "small_cnn", "steps": 3, "batch_size": 8, "eval_every": 3, "arch_kwargs": {"width": 4}}
+TINY_SYNTH = {"name": "cvae", "latent_dim": 2, "width": 4, "hidden_dim": 8, "steps": 3, "batch_size": 8}
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def _images(n: int, seed: int) -> LabeledData:
+    g = torch.Generator().manual_seed(seed)
+    y = np.arange(n) % 2
+    x = 0.2 * torch.rand(n, 1, 8, 8, generator=g)
+    for i, c in enumerate(y):
+        x[i, 0, 1 + 4 * c] = 0.9
+    return LabeledData(x, y, ("a", "b"), "image", {"index": np.arange(n)})
+
+
+@pytest.fixture(scope="module")
+def split() -> Split:
+    return Split(labeled=_images(8, 0), unlabeled=_images(24, 1), val=_images(6, 2), test=_images(6, 3))
+
+
+def _clf() -> SmallCNNClassifier:
+    return registry.create("model", MODEL["name"], **{k: v for k, v in MODEL.items() if k != "name"})
+
+
+@pytest.mark.parametrize("name, options", [
+    ("fixmatch", {"ratio": 2}),
+    ("uda", {"ratio": 2}),
+    ("pretrain", {"model": MODEL, "steps": 2, "batch_size": 8, "projection_dim": 4}),
+    ("dpt", {"synthesizer": TINY_SYNTH, "n_per_class": 3, "teacher": MODEL, "threshold": 0.0}),
+    ("dpt", {"synthesizer": None, "teacher": MODEL, "threshold": 0.0}),
+    ("dpt", {"synthesizer": TINY_SYNTH, "n_per_class": 2, "teacher": MODEL, "threshold": 0.0,
+             "student": "fixmatch", "student_consistency": {"ratio": 2},
+             "teacher_consistency": {"ratio": 2}, "filter": None}),
+])
+def test_plan_is_seeded_trainable_and_never_reads_pool_labels(split, name, options):
+    strategy = registry.create("strategy", name, **options)
+    plan = strategy.prepare(split, generator=0)
+    assert isinstance(plan, TrainingPlan)
+    again = strategy.prepare(split, generator=0)
+    assert torch.equal(torch.as_tensor(plan.train.x), torch.as_tensor(again.train.x))
+    assert np.array_equal(plan.train.y, again.train.y)
+    pool = plan.fit_options.get("unlabeled")
+    if pool is not None:
+        assert not pool.y.any()  # labels hidden
+    scrambled = Split(labeled=split.labeled, val=split.val, test=split.test,
+                      unlabeled=LabeledData(split.unlabeled.x, 1 - split.unlabeled.y,
+                                            split.unlabeled.class_names, "image"))
+    other = strategy.prepare(scrambled, generator=0)
+    assert np.array_equal(plan.train.y, other.train.y)
+    clf = fit_plan(_clf(), plan, split.val, generator=1)
+    assert clf.predict_proba(split.test).shape == (6, 2)
+
+
+def test_dpt_records_pseudo_labels_generation_and_memorization(split):
+    plan = registry.create("strategy", "dpt", synthesizer=TINY_SYNTH, n_per_class=4, teacher=MODEL,
+                           threshold=0.0, filter=None).prepare(split, generator=0)
+    info = plan.info
+    assert info["pseudo_kept"] == 24 and sum(info["pseudo_per_class"]) == 24
+    assert info["generator_train"] == 8 + 24 and info["n_sampled"] == 8
+    assert 0.0 <= info["memorized_share"] <= 1.0
+    assert plan.synthetic is not None and len(plan.synthetic) == 8
+    assert is_synthetic(plan.train).sum() == 8
+    assert len(plan.train) == 8 + 24 + 8  # real + pseudo + generated (pseudo_label student)
+    none = registry.create("strategy", "dpt", synthesizer=None, teacher=MODEL,
+                           threshold=0.0).prepare(split, generator=0)
+    assert none.synthetic is None and len(none.train) == 8 + 24
+    strict = registry.create("strategy", "dpt", synthesizer=None, teacher=MODEL,
+                             threshold=1.0).prepare(split, generator=0)
+    assert strict.info["pseudo_kept"] <= 24 and len(strict.train) == 8 + strict.info["pseudo_kept"]
+
+
+def test_errors_name_the_problem(split):
+    empty = Split(labeled=split.labeled, unlabeled=split.unlabeled.subset([]), val=split.val, test=split.test)
+    for name in ("fixmatch", "pretrain", "dpt"):
+        with pytest.raises(ValueError, match="unlabeled pool"):
+            registry.create("strategy", name).prepare(empty, generator=0)
+    with pytest.raises(ValueError, match="threshold"):
+        registry.create("strategy", "fixmatch", threshold=2.0)
+    with pytest.raises(ValueError, match="student"):
+        registry.create("strategy", "dpt", student="mean_teacher")
+    plan = registry.create("strategy", "fixmatch", ratio=2).prepare(split, generator=0)
+    with pytest.raises(ValueError, match="cannot use"):
+        fit_plan(registry.create("model", "logreg"), plan, split.val, generator=0, label="fixmatch")
