@@ -79,12 +79,18 @@ def test_dpt_records_pseudo_labels_generation_and_memorization(split):
     assert info["pseudo_kept"] == 24 and sum(info["pseudo_per_class"]) == 24
     assert info["generator_train"] == 8 + 24 and info["n_sampled"] == 8
     assert 0.0 <= info["memorized_share"] <= 1.0
-    assert plan.synthetic is not None and len(plan.synthetic) == 8
-    assert is_synthetic(plan.train).sum() == 8
-    assert len(plan.train) == 8 + 24 + 8  # real + pseudo + generated (pseudo_label student)
+    assert info["n_generated_kept"] == 8
+    # real part unchanged; pseudo-labeled pool + generated samples are the synthetic part
+    assert len(plan.train) == 8 + 24 + 8 and is_synthetic(plan.train).sum() == 24 + 8
+    assert plan.synthetic is not None
+    assert sorted(set(plan.synthetic.meta["origin"])) == ["generated", "pseudo"]
+    assert np.array_equal(plan.train.meta["index"][:8], split.labeled.meta["index"])
     none = registry.create("strategy", "dpt", synthesizer=None, teacher=MODEL,
                            threshold=0.0).prepare(split, generator=0)
-    assert none.synthetic is None and len(none.train) == 8 + 24
+    assert len(none.train) == 8 + 24 and set(none.synthetic.meta["origin"]) == {"pseudo"}
+    fm = registry.create("strategy", "dpt", synthesizer=None, teacher=MODEL, student="fixmatch",
+                         threshold=0.0).prepare(split, generator=0)
+    assert fm.synthetic is None and len(fm.train) == 8 and "consistency" in fm.fit_options
     strict = registry.create("strategy", "dpt", synthesizer=None, teacher=MODEL,
                              threshold=1.0).prepare(split, generator=0)
     assert strict.info["pseudo_kept"] <= 24 and len(strict.train) == 8 + strict.info["pseudo_kept"]

@@ -14,8 +14,11 @@ fine-tuning, and DPT-style generators trained on the pseudo-labeled pool.
   pool; samples are drawn, filtered and fused with :mod:`genaug.experiment.generation`; the
   final classifier trains on real + generated samples plus the pool (as pseudo-labels, or by
   consistency training). ``synthesizer: null`` is the same pipeline without generation (the
-  comparison the generation must win). The memorized share of the kept samples, against the
-  generator's own training set, is recorded in ``info["memorized_share"]``.
+  comparison the generation must win). Like ``pseudo_label``'s, the pseudo-labeled pool
+  samples in the training set count as synthetic (``meta["source"] == "synthetic"``, with
+  ``meta["origin"]`` ``"pseudo"`` or ``"generated"``): ``plan.synthetic`` holds both, and the
+  real part of ``plan.train`` is ``split.labeled`` unchanged. The memorized share of the kept
+  generated samples, against the generator's own training set, is ``info["memorized_share"]``.
 
 Every strategy is a plain registered ``strategy`` (``prepare(split, generator=) ->
 TrainingPlan``), so it can run on its own in ``strategies:`` or as a candidate of ``auto``.
@@ -36,6 +39,8 @@ from genaug.data.labeled import LabeledData
 from genaug.experiment import generation
 from genaug.experiment.generation import named, unlabeled_view
 from genaug.experiment.strategies import ClassicalAugmentation, Strategy, TrainingPlan
+from genaug.mixing.base import SYNTHETIC
+from genaug.mixing.base import fuse as fuse_data
 from genaug.rng import Seed, derive_seed, draw_seed
 from genaug.validation import check_choice, check_int, check_range
 
@@ -327,48 +332,45 @@ class DPTStrategy(Strategy):
         pseudo, pinfo = pseudo_label_pool(teacher, pool, threshold=self.threshold)
         info.update(pinfo)
         weights = pseudo.meta["confidence"] if self.confidence_weight else np.ones(len(pseudo))
-        pseudo = _plain(pseudo, "pseudo", weights, pseudo.meta["source_index"])
-        real = _plain(labeled, "real", np.ones(len(labeled)), np.arange(len(labeled)))
-        gen_train = real.concat(pseudo)
-        synthetic = None
+        pseudo = pseudo.with_meta(weight=np.asarray(weights, dtype=np.float64),
+                                  source=np.full(len(pseudo), SYNTHETIC),
+                                  origin=np.full(len(pseudo), "pseudo"))
+        gen_data = _core(labeled).concat(_core(pseudo))  # what the generator learns from
+        extras = pseudo if self.student == "pseudo_label" else pseudo.subset([])
         if self.synthesizer is not None:
             rest = None
             if self.use_pool:
                 unconfident = np.setdiff1d(np.arange(len(pool)), pseudo.meta["source_index"])
                 rest = unlabeled_view(pool.subset(unconfident)) if len(unconfident) else None
-            gen_data = LabeledData(gen_train.x, gen_train.y, gen_train.class_names, gen_train.modality)
             made = generation.fit_and_sample(
                 self.synthesizer, gen_data, pool=rest, n_per_class=self.n_per_class,
                 fit_seed=derive_seed(base, "fit"), sample_seed=derive_seed(base, "sample"))
-            synthetic, seconds_filter = generation.apply_filters(made.data, gen_data, self._filters())
-            info.update({**made.info, "seconds_filter": seconds_filter, "generator_train": len(gen_data)})
-            if self.memorization and len(synthetic):
-                info["memorized_share"] = _memorized_share(gen_data, synthetic)
-        # The student's real part: labeled (+ pseudo-labels for a pseudo_label student).
-        base_train = gen_train if self.student == "pseudo_label" else real
+            generated, seconds_filter = generation.apply_filters(made.data, gen_data, self._filters())
+            info.update({**made.info, "seconds_filter": seconds_filter, "generator_train": len(gen_data),
+                         "n_generated_kept": len(generated)})
+            if self.memorization and len(generated):
+                info["memorized_share"] = _memorized_share(gen_data, generated)
+            generated = generated.with_meta(origin=np.full(len(generated), "generated"),
+                                            weight=np.ones(len(generated)))
+            extras = fuse_data(extras, generated)
         augmenter, mixer = _classical(self.augment, labeled)
         fit_options: dict[str, Any] = {}
         if self.student == "fixmatch":
             from genaug.train.semi import FixMatch
 
             fit_options = {"unlabeled": pool, "consistency": FixMatch(**(self.student_consistency or {}))}
-        if synthetic is None:
-            return TrainingPlan(train=base_train, augmenter=augmenter, mixer=mixer, info=info,
+        if not len(extras):
+            return TrainingPlan(train=labeled, augmenter=augmenter, mixer=mixer, info=info,
                                 fit_options=fit_options)
-        synthetic = _plain(synthetic, "synthetic", np.ones(len(synthetic)), synthetic.meta["source_index"])
-        plan = generation.fuse(base_train, synthetic, self.mix or "mix_concat",
-                               mix_seed=derive_seed(base, "mix"), augmenter=augmenter, mixer=mixer, info=info)
+        plan = generation.fuse(labeled, extras, self.mix or "mix_concat", mix_seed=derive_seed(base, "mix"),
+                               augmenter=augmenter, mixer=mixer, info=info)
         plan.fit_options = fit_options
         return plan
 
 
-def _plain(data: LabeledData, source: str, weight: Any, source_index: Any) -> LabeledData:
-    """``data`` with exactly the meta keys ``source``, ``weight``, ``source_index`` (so real,
-    pseudo-labeled and generated samples concatenate)."""
-    return LabeledData(data.x, data.y, data.class_names, data.modality,
-                       {"source": np.full(len(data), source),
-                        "weight": np.asarray(weight, dtype=np.float64),
-                        "source_index": np.asarray(source_index, dtype=np.int64)})
+def _core(data: LabeledData) -> LabeledData:
+    """``data`` without metadata."""
+    return LabeledData(data.x, data.y, data.class_names, data.modality)
 
 
 def _memorized_share(train: LabeledData, synthetic: LabeledData) -> float | None:
