@@ -1,0 +1,198 @@
+"""Does the unlabeled pool pay? Test accuracy of pool strategies at 5 and 10 labels per class.
+
+For each dataset, labeled-per-class size and seed, the split is the runner's (``split(...,
+seed=derive_seed(seed, "split"))``: 30 % test, ``--val-per-class`` validation samples per
+class, ``size`` labeled per class, the rest of the training part is the unlabeled pool), and
+every method trains the same classifier (the modality's default torch model, ``--steps``
+steps, one initialisation per (seed, size): ``derive_seed(seed, "train", size)``):
+
+* ``none``, ``classical`` (the modality's default augmenter);
+* ``pseudo_label``: ``generative+classical`` with the ``pseudo_label`` synthesizer (a
+  400-step teacher labels the pool; the ``--pseudo-per-class`` most confident per class join);
+* ``fixmatch``: FixMatch consistency training on the pool (paper defaults: threshold 0.95,
+  mu 7, lambda 1; weak = classical, strong = the modality's RandAugment + Cutout);
+* ``pretrain``: SimCLR on labeled + pool (``--simclr-steps``), full fine-tune with classical
+  augmentation;
+* ``dpt_nogen``: teacher (400 steps, classical) -> pool samples with confidence >= 0.95 as
+  pseudo-labels -> student on labeled + pseudo-labels (classical);
+* ``dpt``: the same, plus a ``cvae`` (``--cvae-steps``) fitted on labeled + pseudo-labeled
+  samples (the rest of the pool unlabeled), ``--dpt-per-class`` samples per class, ``dedup``
+  filter, fused with the student's training set;
+* ``svm_rbf``: scikit-learn's RBF SVM on the labeled samples (grid-searched C, gamma);
+* ``best_on_val``: for each seed, the method (of those above) with the highest validation
+  accuracy: selection on validation only.
+
+Each record is appended to ``--out`` (JSON lines) as soon as it is made, so an interrupted run
+keeps what it finished. ``--summary`` prints mean test accuracy and paired 95 % t-intervals
+against ``classical`` and against the best pool method without generation.
+
+Usage:
+    .venv/bin/python benchmarks/bench_pool.py --datasets digits --sizes 5 10 --seeds 0 1 2 \\
+        --out /tmp/pool_digits.jsonl
+    .venv/bin/python benchmarks/bench_pool.py --summary /tmp/pool_digits.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from genaug import registry
+from genaug.data import load_dataset, split
+from genaug.experiment.stats import mean_ci, paired_diff
+from genaug.experiment.strategies import fit_plan
+from genaug.modalities import get_modality
+from genaug.rng import derive_seed
+from genaug.train import metrics
+
+METHODS = ("none", "classical", "pseudo_label", "fixmatch", "pretrain", "dpt_nogen", "dpt", "svm_rbf")
+POOL_NO_GEN = ("pseudo_label", "fixmatch", "pretrain", "dpt_nogen")
+
+
+def strategy_config(method: str, args: argparse.Namespace, model: dict[str, Any]) -> dict[str, Any] | None:
+    """The registry strategy config of ``method`` (None for the SVM baseline)."""
+    dpt = {"teacher": {**model, "steps": 400}, "threshold": 0.95}
+    return {
+        "none": {"name": "none"},
+        "classical": {"name": "classical"},
+        "pseudo_label": {"name": "generative+classical", "synthesizer": "pseudo_label",
+                         "n_per_class": args.pseudo_per_class},
+        "fixmatch": {"name": "fixmatch"},
+        "pretrain": {"name": "pretrain", "model": model, "steps": args.simclr_steps},
+        "dpt_nogen": {"name": "dpt", "synthesizer": None, **dpt},
+        "dpt": {"name": "dpt", "synthesizer": {"name": "cvae", "steps": args.cvae_steps},
+                "n_per_class": args.dpt_per_class, **dpt},
+        "svm_rbf": None,
+    }[method]
+
+
+def run_one(method: str, parts: Any, seed: int, size: int, args: argparse.Namespace,
+            model: dict[str, Any]) -> dict[str, Any]:
+    """Prepare, train and score one method on one split."""
+    t0 = time.perf_counter()
+    config = strategy_config(method, args, model)
+    info: dict[str, Any] = {}
+    if config is None:
+        clf = registry.create("model", "svm_rbf")
+        clf.fit(parts.labeled, parts.val, generator=derive_seed(seed, "train", size))
+        prepare = 0.0
+        n_train = len(parts.labeled)
+    else:
+        options = {k: v for k, v in config.items() if k != "name"}
+        strategy = registry.create("strategy", config["name"], **options)
+        plan = strategy.prepare(parts, generator=derive_seed(seed, "prepare", method, size))
+        prepare = time.perf_counter() - t0
+        clf = registry.create("model", model["name"], **{k: v for k, v in model.items() if k != "name"})
+        fit_plan(clf, plan, parts.val, generator=derive_seed(seed, "train", size), label=method)
+        info = {k: v for k, v in plan.info.items()
+                if isinstance(v, int | float | str | list) and k != "augmenter"}
+        n_train = len(plan.train)
+        history = getattr(clf, "history_", None)
+        if history and "mask_rate" in history[-1]:
+            info["final_mask_rate"] = history[-1]["mask_rate"]
+    test_acc = metrics.accuracy(clf.predict_proba(parts.test), parts.test.y)
+    val_acc = metrics.accuracy(clf.predict_proba(parts.val), parts.val.y)
+    return {"method": method, "seed": seed, "size": size, "test_accuracy": test_acc, "val_accuracy": val_acc,
+            "n_train": n_train, "seconds": time.perf_counter() - t0, "seconds_prepare": prepare, "info": info}
+
+
+def run(args: argparse.Namespace) -> None:
+    out = Path(args.out)
+    done = set()
+    if out.exists():
+        for line in out.read_text().splitlines():
+            r = json.loads(line)
+            done.add((r["dataset"], r["size"], r["seed"], r["method"]))
+    for name in args.datasets:
+        data = load_dataset(name)
+        model = dict(get_modality(data.modality).default_model)
+        model["steps"] = args.steps
+        for seed in args.seeds:
+            for size in args.sizes:
+                parts = split(data, labeled_per_class=size, val_per_class=args.val_per_class,
+                              test_fraction=0.3, seed=derive_seed(seed, "split"))
+                for method in args.methods:
+                    if (name, size, seed, method) in done:
+                        continue
+                    result = run_one(method, parts, seed, size, args, model)
+                    record = {"dataset": name, "model": model, **result}
+                    with out.open("a") as f:
+                        f.write(json.dumps(record) + "\n")
+                    print(f"{time.strftime('%H:%M:%S')} {name} {size}/class seed {seed} {method:13s} "
+                          f"test {record['test_accuracy']:.4f} val {record['val_accuracy']:.4f} "
+                          f"{record['seconds']:.0f}s", flush=True)
+
+
+def summarize(paths: list[str]) -> None:
+    """Mean test accuracy per method and paired 95 % intervals (complete seeds only)."""
+    rows = [json.loads(line) for p in paths for line in Path(p).read_text().splitlines() if line.strip()]
+    by: dict[tuple[str, int], dict[str, dict[int, dict[str, Any]]]] = defaultdict(lambda: defaultdict(dict))
+    for r in rows:
+        by[(r["dataset"], r["size"])][r["method"]][r["seed"]] = r
+    for (name, size), methods in sorted(by.items()):
+        seeds = sorted(set.intersection(*(set(v) for v in methods.values())))
+        if not seeds:
+            continue
+        acc = {m: np.array([methods[m][s]["test_accuracy"] for s in seeds]) for m in methods}
+        val = {m: np.array([methods[m][s]["val_accuracy"] for s in seeds]) for m in methods}
+        names = [m for m in METHODS if m in acc]
+        best = [max(names, key=lambda m: (val[m][i], m == "classical")) for i in range(len(seeds))]
+        acc["best_on_val"] = np.array([acc[b][i] for i, b in enumerate(best)])
+        pool = [m for m in POOL_NO_GEN if m in acc]
+        print(f"\n## {name}, {size} labels/class, seeds {seeds}  (best_on_val picked {best})")
+        print("| method | test acc (mean ± 95% CI) | vs classical | vs best pool w/o gen | seconds |")
+        print("|---|---|---|---|---|")
+        best_pool = max(pool, key=lambda m: acc[m].mean()) if pool else None
+        for m in [*names, "best_on_val"]:
+            ci = mean_ci(acc[m])
+            cells = [f"{100 * ci.mean:.2f} ± {100 * (ci.high - ci.mean):.2f}"]
+            for ref in ("classical", best_pool):
+                if ref is None or ref not in acc or ref == m:
+                    cells.append("")
+                    continue
+                d = paired_diff(acc[m], acc[ref]).diff
+                cells.append(f"{100 * d.mean:+.2f} [{100 * d.low:+.2f}, {100 * d.high:+.2f}]")
+            secs = np.mean([methods[m][s]["seconds"] for s in seeds]) if m in methods else float("nan")
+            print(f"| {m} | " + " | ".join(cells) + f" | {secs:.0f} |")
+        print(f"(best pool method without generation: {best_pool})")
+        if "dpt" in methods:
+            shares = [methods["dpt"][s]["info"].get("memorized_share") for s in seeds]
+            kept = [methods["dpt"][s]["info"].get("pseudo_share") for s in seeds]
+            print(f"dpt memorized share of kept samples: {shares}; pseudo-labeled share of pool: {kept}")
+        if "fixmatch" in methods:
+            rates = [round(methods["fixmatch"][s]["info"].get("final_mask_rate", -1), 3) for s in seeds]
+            print("fixmatch final mask rate:", rates)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datasets", nargs="+", default=["digits", "mnist1d", "opencv-digits"])
+    parser.add_argument("--sizes", nargs="+", type=int, default=[5, 10])
+    parser.add_argument("--seeds", nargs="+", type=int, default=list(range(10)))
+    parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
+    parser.add_argument("--steps", type=int, default=200, help="classifier steps (every method)")
+    parser.add_argument("--val-per-class", type=int, default=10)
+    parser.add_argument("--pseudo-per-class", type=int, default=100)
+    parser.add_argument("--simclr-steps", type=int, default=200)
+    parser.add_argument("--cvae-steps", type=int, default=1000)
+    parser.add_argument("--dpt-per-class", type=int, default=100)
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (1 is fastest for tiny nets)")
+    parser.add_argument("--out", default="/tmp/bench_pool.jsonl")
+    parser.add_argument("--summary", nargs="+", help="print tables from these JSON-lines files and exit")
+    args = parser.parse_args()
+    if args.summary:
+        summarize(args.summary)
+        return
+    torch.set_num_threads(args.threads)
+    run(args)
+
+
+if __name__ == "__main__":
+    main()
