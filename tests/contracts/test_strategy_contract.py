@@ -48,12 +48,19 @@ PARAMS: dict[str, dict] = {
     "auto": {"synthesizers": [CVAE], "n_per_class": [3], "thresholds": [0.0], "weights": [0.5],
              "classical": [False], "baselines": ["none"], "model": LOGREG, "repeats": 1, "n_trials": 1,
              "search": "grid", "use_pool": False},
+    "fixmatch": {"ratio": 2},
+    "uda": {"ratio": 2},
+    "pretrain": {"model": {"name": "small_cnn", "steps": 2}, "steps": 2, "batch_size": 8,
+                 "projection_dim": 8},
+    "dpt": {"synthesizer": CVAE, "n_per_class": 3, "teacher": {**LOGREG, "n_aug_copies": 1},
+            "threshold": 0.0, "memorization": False},
 }
 # The data each strategy is checked on ("mixed": an imbalanced table with categorical columns).
 DATA: dict[str, tuple[str, ...]] = {
     "none": ("image", "mixed"), "classical": ("image", "signal"), "class_weight": ("mixed",),
     "resample": ("mixed", "tabular"), "synthesize": ("mixed",), "tabular_auto": ("mixed",),
     "generative": ("image",), "generative+classical": ("signal",), "auto": ("image",),
+    "fixmatch": ("image",), "uda": ("signal",), "pretrain": ("image",), "dpt": ("image",),
 }
 CASES = [(n, m) for n in NAMES for m in DATA.get(n, ())]
 IDS = [f"{n}-{m}" for n, m in CASES]
@@ -135,7 +142,7 @@ def test_plan_synthetic_is_the_synthetic_part_of_train(name, modality, make_data
 
 
 SYNTHETIC_CASES = [("generative", "image"), ("generative+classical", "signal"), ("resample", "mixed"),
-                   ("synthesize", "mixed")]
+                   ("synthesize", "mixed"), ("dpt", "image")]
 
 
 @pytest.mark.parametrize(("name", "modality"), [c for c in SYNTHETIC_CASES if c[0] in NAMES])
