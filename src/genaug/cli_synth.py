@@ -21,7 +21,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from genaug.cli_errors import cli_errors, fail
+from genaug.cli_errors import cli_errors
 from genaug.errors import GenaugError, MissingPathError, ModelFileError
 
 synth_app = typer.Typer(
@@ -37,10 +37,6 @@ FIT_INFO = "fit.json"
 MODEL_FILES = ("config.json", "weights.safetensors", FIT_INFO)
 INSPECT_FILES = ("metrics.json", "grid.png")
 _FIT_KEYS = ("data", "labeled_per_class", "val_per_class", "test_fraction", "split_seed", "synthesizer")
-
-
-def _fail(exc: BaseException) -> None:
-    fail(exc)
 
 
 def parse_options(pairs: list[str] | None) -> dict[str, Any]:
@@ -143,35 +139,32 @@ def fit_cmd(
     from genaug.serialization import atomic_write_json
 
     out = check_output_dir(out, argument="--out", files=MODEL_FILES)  # before the fit, not after it
-    try:
-        options = parse_options(set_)
-        cls = registry.get("synthesizer", synthesizer)
-        if progress and "progress" in _init_params(cls) and "progress" not in options:
-            options["progress"] = True
-        synth = cls(**options)
-        info = {
-            "data": data,
-            "labeled_per_class": labeled_per_class,
-            "val_per_class": val_per_class,
-            "test_fraction": test_fraction,
-            "split_seed": split_seed,
-            "use_pool": use_pool,
-            "seed": seed,
-            "synthesizer": synthesizer,
-            "options": options,
-        }
-        parts = split_data(info)
-        pool = parts.unlabeled.x if use_pool and len(parts.unlabeled) else None
-        start = time.perf_counter()
-        synth.fit(parts.labeled, unlabeled=pool, generator=seed)
-        info["seconds_fit"] = time.perf_counter() - start
-        info["n_labeled"] = len(parts.labeled)
-        info["n_unlabeled"] = 0 if pool is None else len(pool)
-        with atomic_output_dir(out, argument="--out") as tmp:  # the folder appears whole or not at all
-            synth.save(tmp)
-            atomic_write_json(tmp / FIT_INFO, info)
-    except (ValueError, TypeError, FileNotFoundError, ImportError) as exc:
-        _fail(exc)
+    options = parse_options(set_)
+    cls = registry.get("synthesizer", synthesizer)
+    if progress and "progress" in _init_params(cls) and "progress" not in options:
+        options["progress"] = True
+    synth = cls(**options)
+    info = {
+        "data": data,
+        "labeled_per_class": labeled_per_class,
+        "val_per_class": val_per_class,
+        "test_fraction": test_fraction,
+        "split_seed": split_seed,
+        "use_pool": use_pool,
+        "seed": seed,
+        "synthesizer": synthesizer,
+        "options": options,
+    }
+    parts = split_data(info)
+    pool = parts.unlabeled.x if use_pool and len(parts.unlabeled) else None
+    start = time.perf_counter()
+    synth.fit(parts.labeled, unlabeled=pool, generator=seed)
+    info["seconds_fit"] = time.perf_counter() - start
+    info["n_labeled"] = len(parts.labeled)
+    info["n_unlabeled"] = 0 if pool is None else len(pool)
+    with atomic_output_dir(out, argument="--out") as tmp:  # the folder appears whole or not at all
+        synth.save(tmp)
+        atomic_write_json(tmp / FIT_INFO, info)
     console.print(
         f"fitted {synthesizer} on {info['n_labeled']} labeled + {info['n_unlabeled']} unlabeled samples "
         f"in {info['seconds_fit']:.1f} s -> {out}"
@@ -200,24 +193,21 @@ def sample_cmd(
     from genaug.synth import load_synthesizer
 
     out = check_output_dir(out, argument="--out", files=(MANIFEST_NAME,))  # before loading the model
-    try:
-        synth = load_synthesizer(model)
-        extra = {}
-        if getattr(synth, "model_hash_", None):
-            extra["model_hash"] = synth.model_hash_
-        info = describe_generator(synth.registry_name, config=synth.get_config(), checkpoint=model, **extra)
-        store = SyntheticStore(out)
-        manifest = store.write(
-            synth.sample,
-            n_per_class,
-            shard_size=shard_size,
-            seed=seed,
-            generator_info=info,
-            num_classes=len(synth.class_names_),
-            max_shards=max_shards,
-        )
-    except (ValueError, TypeError, FileNotFoundError, ImportError, RuntimeError) as exc:
-        _fail(exc)
+    synth = load_synthesizer(model)
+    extra = {}
+    if getattr(synth, "model_hash_", None):
+        extra["model_hash"] = synth.model_hash_
+    info = describe_generator(synth.registry_name, config=synth.get_config(), checkpoint=model, **extra)
+    store = SyntheticStore(out)
+    manifest = store.write(
+        synth.sample,
+        n_per_class,
+        shard_size=shard_size,
+        seed=seed,
+        generator_info=info,
+        num_classes=len(synth.class_names_),
+        max_shards=max_shards,
+    )
     rows = sum(s.get("rows", 0) for s in manifest["shards"])
     done = len(manifest["shards"])
     state = "complete" if done == manifest["num_shards"] else "incomplete (re-run to resume)"
@@ -247,34 +237,31 @@ def inspect_cmd(
     from genaug.synth import load_synthesizer
 
     out = check_output_dir(out, argument="--out", files=INSPECT_FILES)
-    try:
-        info = read_fit_info(model)
-        parts = split_data(info)
-        if store is not None:
-            synthetic = SyntheticStore(store).read()
-        else:
-            synthetic = load_synthesizer(model).sample(n_per_class, generator=seed)
-        if tuple(synthetic.class_names) != tuple(parts.labeled.class_names):
-            raise ValueError(
-                f"the synthetic classes {list(synthetic.class_names)} differ from the data's "
-                f"{list(parts.labeled.class_names)}"
-            )
-        names = [m.strip() for m in metrics.split(",") if m.strip()]
-        results = evaluate_quality(parts.labeled, synthetic, names)
-        if "fid" in names:
-            results["fid_test"] = evaluate_quality(parts.test, synthetic, ["fid"])["fid"]
-        results = {k: float(v) for k, v in results.items()}
-        report = {
-            "model": str(model),
-            "store": None if store is None else str(store),
-            "n_synthetic": len(synthetic),
-            "metrics": results,
-        }
-        with atomic_output_dir(out, argument="--out") as tmp:  # both files or neither
-            atomic_write_json(tmp / INSPECT_FILES[0], report)
-            save_grid(parts.labeled, synthetic, tmp / INSPECT_FILES[1], per_class=per_class_images)
-    except (ValueError, TypeError, FileNotFoundError, ImportError) as exc:
-        _fail(exc)
+    info = read_fit_info(model)
+    parts = split_data(info)
+    if store is not None:
+        synthetic = SyntheticStore(store).read()
+    else:
+        synthetic = load_synthesizer(model).sample(n_per_class, generator=seed)
+    if tuple(synthetic.class_names) != tuple(parts.labeled.class_names):
+        raise ValueError(
+            f"the synthetic classes {list(synthetic.class_names)} differ from the data's "
+            f"{list(parts.labeled.class_names)}"
+        )
+    names = [m.strip() for m in metrics.split(",") if m.strip()]
+    results = evaluate_quality(parts.labeled, synthetic, names)
+    if "fid" in names:
+        results["fid_test"] = evaluate_quality(parts.test, synthetic, ["fid"])["fid"]
+    results = {k: float(v) for k, v in results.items()}
+    report = {
+        "model": str(model),
+        "store": None if store is None else str(store),
+        "n_synthetic": len(synthetic),
+        "metrics": results,
+    }
+    with atomic_output_dir(out, argument="--out") as tmp:  # both files or neither
+        atomic_write_json(tmp / INSPECT_FILES[0], report)
+        save_grid(parts.labeled, synthetic, tmp / INSPECT_FILES[1], per_class=per_class_images)
     table = Table(title=f"{info['synthesizer']}: {len(synthetic)} synthetic vs {len(parts.labeled)} real")
     table.add_column("metric")
     table.add_column("value", justify="right")

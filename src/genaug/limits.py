@@ -97,7 +97,7 @@ def _from_env() -> Limits:
             values[name] = int(raw.replace("_", ""))
         except ValueError:
             raise LimitError(
-                f"is not an int: {short_repr(raw)}", argument=f"environment variable {env}",
+                f"is not an int: {short_repr(raw, 80)}", argument=f"environment variable {env}",
                 accepted="a positive int",
             ) from None
     try:
@@ -175,7 +175,11 @@ _REPR.maxlong = 40
 def short_repr(value: Any, limit: int | None = None) -> str:
     """A bounded, one-line ``repr`` of ``value`` for error messages (cost bounded too: nested
     containers are cut after a few items and levels, so a huge value is never rendered whole)."""
-    limit = get_limits().max_repr_chars if limit is None else limit
+    if limit is None:
+        try:
+            limit = get_limits().max_repr_chars
+        except LimitError:  # a bad GENAUG_* variable is reported elsewhere; format this message anyway
+            limit = Limits.max_repr_chars
     try:
         text = _REPR.repr(value)
     except Exception:  # a hostile __repr__: say what it is instead

