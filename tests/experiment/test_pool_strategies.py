@@ -49,6 +49,7 @@ def _clf() -> SmallCNNClassifier:
     ("pretrain", {"model": MODEL, "steps": 2, "batch_size": 8, "projection_dim": 4}),
     ("dpt", {"synthesizer": TINY_SYNTH, "n_per_class": 3, "teacher": MODEL, "threshold": 0.0}),
     ("dpt", {"synthesizer": None, "teacher": MODEL, "threshold": 0.0}),
+    ("online_generative", {"synthesizer": TINY_SYNTH, "fraction": 0.5}),
     ("dpt", {"synthesizer": TINY_SYNTH, "n_per_class": 2, "teacher": MODEL, "threshold": 0.0,
              "student": "fixmatch", "student_consistency": {"ratio": 2},
              "teacher_consistency": {"ratio": 2}, "filter": None}),
@@ -108,3 +109,21 @@ def test_errors_name_the_problem(split):
     plan = registry.create("strategy", "fixmatch", ratio=2).prepare(split, generator=0)
     with pytest.raises(ValueError, match="cannot use"):
         fit_plan(registry.create("model", "logreg"), plan, split.val, generator=0, label="fixmatch")
+
+
+def test_online_generation_replaces_a_share_of_each_batch_with_fresh_same_class_samples(split):
+    plan = registry.create("strategy", "online_generative", synthesizer=TINY_SYNTH,
+                           fraction=0.5, augment=False).prepare(split, generator=0)
+    hook = plan.mixer
+    xb = split.labeled.x[:8].clone()
+    y = torch.nn.functional.one_hot(torch.as_tensor(split.labeled.y[:8]), 2).float()
+    a, ya = hook(xb, y, generator=0)
+    b, _ = hook(xb, y, generator=0)
+    assert torch.equal(a, b) and torch.equal(ya, y)  # seeded; labels unchanged
+    changed = (a != xb).flatten(1).any(1)
+    assert int(changed.sum()) == 4
+    assert hook.generated_.sum() == 8 and hook.calls_ == 2
+    c, _ = hook(xb, y, generator=1)
+    assert not torch.equal(a, c)  # fresh samples every batch
+    fit_plan(_clf(), plan, split.val, generator=0)
+    assert hook.calls_ == 3 + MODEL["steps"]

@@ -7,6 +7,8 @@ fine-tuning, and DPT-style generators trained on the pseudo-labeled pool.
 * ``pretrain``: SimCLR pretraining of the classifier's encoder on labeled + pool samples (labels
   hidden; :mod:`genaug.train.pretrain`), then fine-tuning from the checkpoint
   (``fit_options = {"init": checkpoint, "finetune": ...}``).
+* ``online_generative``: generation inside the training loop; a fitted synthesizer replaces a
+  share of every batch with fresh samples (:class:`OnlineSynthetic`, the plan's ``mixer``).
 * ``dpt`` (You et al. 2023, "Diffusion models and semi-supervised learners benefit mutually
   with few labels"): a teacher (supervised with classical augmentation, or FixMatch) labels
   the pool; a class-conditional generator (``cvae``, ``diffusion``, ``cgan``) fits on the
@@ -44,7 +46,8 @@ from genaug.mixing.base import fuse as fuse_data
 from genaug.rng import Seed, derive_seed, draw_seed
 from genaug.validation import check_choice, check_int, check_range
 
-__all__ = ["DPTStrategy", "FixMatchStrategy", "PretrainStrategy", "UDAStrategy", "pseudo_label_pool"]
+__all__ = ["DPTStrategy", "FixMatchStrategy", "OnlineGenerativeStrategy", "OnlineSynthetic",
+           "PretrainStrategy", "UDAStrategy", "pseudo_label_pool"]
 
 Student = Literal["pseudo_label", "fixmatch"]
 
@@ -382,3 +385,93 @@ def _memorized_share(train: LabeledData, synthetic: LabeledData) -> float | None
         return float(evaluate_quality(train, synthetic, ["memorization"])["memorization"])
     except (ValueError, RuntimeError):
         return None
+
+
+class OnlineSynthetic:
+    """Generation inside the training loop: a label-mixer hook (``mixer(xb, y_soft, generator=)``
+    of the torch classifiers) that replaces a share of every batch with *fresh* samples of a
+    fitted synthesizer, each of the class of the row it replaces.
+
+    Args:
+        synthesizer: a fitted synthesizer (``sample(n_per_class, generator=)``).
+        fraction: share of each batch replaced, in (0, 1].
+
+    Attributes:
+        generated_: samples drawn so far per class (the provenance count; int64 (K,)).
+        calls_: batches seen.
+
+    Shape:
+        xb (B, ...) and y_soft (B, K) -> the same shapes; labels are unchanged.
+    """
+
+    def __init__(self, synthesizer: Any, *, fraction: float = 0.5) -> None:
+        self.synthesizer = synthesizer
+        self.fraction = fraction
+        check_range("fraction", fraction, 0.0, 1.0, low_inclusive=False)
+        self.generated_ = np.zeros(len(synthesizer.class_names_), dtype=np.int64)
+        self.calls_ = 0
+
+    def __call__(self, xb: Any, y_soft: Any, *, generator: Seed = None) -> tuple[Any, Any]:
+        import torch
+
+        from genaug.rng import as_generator
+
+        g = as_generator(generator)
+        b, k = len(xb), y_soft.shape[1]
+        m = max(1, int(round(self.fraction * b)))
+        rows = torch.randperm(b, generator=g)[:m]
+        labels = y_soft[rows].argmax(dim=1)
+        counts = torch.bincount(labels, minlength=k).numpy()
+        drawn = self.synthesizer.sample({c: int(n) for c, n in enumerate(counts) if n}, generator=g)
+        order = torch.argsort(labels, stable=True)  # sample() returns the classes in order
+        out = xb.clone()
+        out[rows[order]] = torch.as_tensor(drawn.x, dtype=xb.dtype).to(xb.device)
+        self.generated_ += counts.astype(np.int64)
+        self.calls_ += 1
+        return out, y_soft
+
+    def __repr__(self) -> str:
+        return f"OnlineSynthetic({type(self.synthesizer).__name__}, fraction={self.fraction})"
+
+
+@registry.register("strategy", "online_generative")
+class OnlineGenerativeStrategy(Strategy):
+    """Real-time generative augmentation: fit a fast synthesizer once, then every training batch
+    has ``fraction`` of its rows replaced by fresh samples of the same classes
+    (:class:`OnlineSynthetic`), instead of a fixed pre-generated set.
+
+    The plan's ``mixer`` is the hook (torch classifiers); ``info`` records the synthesizer, the
+    fraction and the expected number of fresh samples (``steps * batch * fraction`` for the
+    classifier's budget); the hook's ``generated_`` counts what was drawn per class. The
+    comparison with a fixed set of the same size is ``generative`` with ``n_per_class`` equal
+    to that count divided by the number of classes.
+
+    Args:
+        synthesizer: the synthesizer config (default ``cvae``: sampling is one decoder pass).
+        fraction: share of each batch replaced, in (0, 1].
+        use_pool: fit the synthesizer on the unlabeled pool too (labels hidden).
+        augment: classical augmenter config applied before the replacement (``None``: the
+            modality default; ``False``: none).
+    """
+
+    def __init__(self, *, synthesizer: dict[str, Any] | str = "cvae", fraction: float = 0.5,
+                 use_pool: bool = True, augment: dict[str, Any] | list[Any] | bool | None = None) -> None:
+        self.synthesizer = synthesizer
+        self.fraction = fraction
+        self.use_pool = use_pool
+        self.augment = augment
+        check_range("fraction", fraction, 0.0, 1.0, low_inclusive=False)
+        registry.get("synthesizer", named(synthesizer, "synthesizer")[0])
+
+    def prepare(self, split: Any, *, generator: Seed = None) -> TrainingPlan:
+        base = draw_seed(generator)
+        labeled: LabeledData = split.labeled
+        pool = _pool(split) if self.use_pool else None
+        made = generation.fit_and_sample(self.synthesizer, labeled, pool=pool, n_per_class=0,
+                                         fit_seed=derive_seed(base, "fit"), sample_seed=0)
+        augmenter = None
+        if self.augment is not False:
+            augmenter, _ = _classical(None if self.augment is True else self.augment, labeled)
+        hook = OnlineSynthetic(made.synthesizer, fraction=self.fraction)
+        info = {**made.info, "online_fraction": self.fraction, "augmenter": repr(augmenter)}
+        return TrainingPlan(train=labeled, augmenter=augmenter, mixer=hook, info=info)
