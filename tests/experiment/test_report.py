@@ -36,13 +36,13 @@ def test_report_draws_every_section_from_recorded_details(fake_results):
             r.details["preview"] = {"real": [[[[[0.0, 1.0]]]], [[[[1.0, 0.0]]]]],
                                     "synthetic": [[[[[0.5, 0.5]]]], [[[[0.2, 0.8]]]]]}
     page = render_report(fake_results.to_dict())
-    for title in ("Answer", "Strategies", "Comparisons", "Test accuracy", "Accuracy vs synthetic amount",
+    for title in ("Answer", "Strategies", "Comparisons", "Test accuracy", "Test accuracy vs synthetic amount",
                   "Generalization gap", "Robustness", "Calibration", "Per-class accuracy",
                   "Real vs synthetic samples", "Cost", "Reproduce"):
         assert f"<h2>{title}</h2>" in page
     assert "Nothing recorded" not in page
     # accuracy, synthetic amount, gap, robustness, calibration, sample grid, cost
     assert page.count("data:image/png;base64,") == 7
-    assert "At 10 labels/class, classical improves test accuracy by +8.0 points" in page
+    assert "At 10 labels/class, classical improves test accuracy by 8.0 points" in page
     assert "fid 1.25" in page
     assert "(best classical)" in page

@@ -56,8 +56,8 @@ def test_headline_names_the_validation_choice_and_its_interval():
     head = make_results().headline()
     assert head["strategy"] == "generative" and head["reference"] == "classical-strong"
     assert head["sentence"].startswith(
-        "At 10 labels/class, generative improves test accuracy by +3.0 points [95% CI +3.0, +3.0] "
-        "over classical augmentation (classical-strong)")
+        "At 10 labels/class, generative improves test accuracy by 3.0 points [95% CI +3.0, +3.0] "
+        "over the best classical strategy (classical-strong)")
     assert "2.00 CPU-minutes" in head["sentence"]
 
 
@@ -99,10 +99,11 @@ def test_two_class_results_compare_and_headline_on_minority_pr_auc():
     r = _binary_results()
     assert r.primary_metric() == "test_pr_auc"
     head = r.headline()
+    # resample is a classical (non-generative) strategy: the best one on validation against none
     assert head["metric"] == "test_pr_auc" and head["strategy"] == "resample"
     assert head["sentence"].startswith(
-        "At 10 labels/class, resample improves minority PR-AUC by +15.0 points [95% CI +15.0, +15.0] "
-        "over classical augmentation (classical)")
+        "At 10 labels/class, resample improves minority PR-AUC by 20.0 points [95% CI +20.0, +20.0] "
+        "over no augmentation (none)")
     assert "chosen on validation PR-AUC" in head["sentence"]
     assert {c["metric"] for c in r.comparisons()} == {"test_pr_auc"}
 

@@ -23,7 +23,7 @@ def test_parent_run_holds_spec_summary_headline_and_artifacts(fake_results, tmp_
     assert parent.data.params["seeds"] == "[0, 1, 2]"
     assert parent.data.metrics["classical/10/test_accuracy_mean"] == pytest.approx(0.79)
     assert parent.data.metrics["none/10/test_accuracy_mean"] == pytest.approx(0.71)
-    assert "+8.0 points" in parent.data.tags["headline"]
+    assert "by 8.0 points" in parent.data.tags["headline"]
     assert {a.path for a in client.list_artifacts(run_id)} == {"report.html", "spec.json"}
     assert parent.info.status == "FINISHED"
 

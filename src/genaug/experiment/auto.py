@@ -549,7 +549,12 @@ class _Search:
             augmenter, label_mixer = classical.augmenter, classical.mixer
         info = {**syn.info, "n_per_class": n, "threshold": config["threshold"],
                 "synthetic_weight": config["weight"], "classical": config["classical"]}
-        return generation.fuse(ctx.split.labeled, syn.data.subset(keep),
+        kept = syn.data.subset(keep)
+        if syn.scores is not None and config["threshold"] is not None:
+            warnings = generation.yield_warnings(n, kept)
+            if warnings:
+                info["warnings"] = warnings
+        return generation.fuse(ctx.split.labeled, kept,
                                {"name": "mix_weighted", "synthetic_weight": config["weight"]},
                                mix_seed=self._seed("mix", key=ctx.key), augmenter=augmenter,
                                mixer=label_mixer, info=info)

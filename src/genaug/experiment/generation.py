@@ -35,13 +35,15 @@ from genaug.modalities.base import get_modality
 
 __all__ = [
     "Generated", "QUALITY_METRICS", "apply_filters", "filter_scores", "fit_and_sample", "fuse",
-    "named", "synthetic_details", "unlabeled_view",
+    "named", "synthetic_details", "unlabeled_view", "yield_warnings",
 ]
 
 #: Quality metrics recorded for the synthetic part of a training set (first seed only).
 QUALITY_METRICS: tuple[str, ...] = ("fid", "prdc", "label_fidelity", "memorization")
 _PREVIEW_PER_CLASS = 4
-_PREVIEW_MAX_NUMEL = 3 * 32 * 32
+
+#: Below this share of the requested synthetic samples kept, a strategy records a warning.
+MIN_KEPT_SHARE = 0.2
 
 
 def named(config: dict[str, Any] | str, what: str) -> tuple[str, dict[str, Any]]:
@@ -173,9 +175,10 @@ def synthetic_details(real: LabeledData, synthetic: LabeledData | None, *,
         real: the real labeled data.
         synthetic: ``plan.synthetic`` (None: the strategy adds no samples; nothing recorded).
         quality: also compute :data:`QUALITY_METRICS` against ``real`` in a fixed random-conv
-            feature space and keep a small preview (tensor modalities; the runner asks for it
-            on the first seed). A metric that cannot run on so few samples is recorded as an
-            error message rather than stopping the experiment.
+            feature space (tensor modalities) and keep a small per-class preview (the
+            modality's :meth:`~genaug.modalities.base.Modality.preview`: images, signals,
+            table rows); the runner asks for it on the first seed. A metric that cannot run on
+            so few samples is recorded as an error message rather than stopping the experiment.
 
     Returns:
         ``n_synthetic_per_class`` and, with ``quality``, ``quality``, ``quality_seconds`` and
@@ -186,27 +189,71 @@ def synthetic_details(real: LabeledData, synthetic: LabeledData | None, *,
     if not len(synthetic):
         return {"n_synthetic_per_class": [0] * real.num_classes}
     out: dict[str, Any] = {"n_synthetic_per_class": synthetic.class_counts().tolist()}
-    if not quality or get_modality(real.modality).tensor_ndim is None:
+    if not quality:
         return out
-    from genaug.quality import evaluate_quality
+    modality = get_modality(real.modality)
+    if modality.tensor_ndim is not None:
+        from genaug.quality import evaluate_quality
 
-    t0 = time.perf_counter()
-    try:
-        scores = evaluate_quality(real, synthetic, QUALITY_METRICS)
-        out["quality"] = {k: float(v) for k, v in scores.items()}
-    except (ValueError, RuntimeError) as exc:
-        out["quality"] = {"error": str(exc)}
-    out["quality_seconds"] = time.perf_counter() - t0
-    if int(np.prod(real.sample_shape)) <= _PREVIEW_MAX_NUMEL:
-        out["preview"] = {"real": _per_class_rows(real), "synthetic": _per_class_rows(synthetic)}
+        t0 = time.perf_counter()
+        try:
+            scores = evaluate_quality(real, synthetic, QUALITY_METRICS)
+            out["quality"] = {k: float(v) for k, v in scores.items()}
+        except (ValueError, RuntimeError) as exc:
+            out["quality"] = {"error": str(exc)}
+        out["quality_seconds"] = time.perf_counter() - t0
+    real_rows, synthetic_rows = _per_class_preview(real), _per_class_preview(synthetic)
+    if real_rows is not None and synthetic_rows is not None:
+        out["preview"] = {"real": real_rows, "synthetic": synthetic_rows}
     return out
 
 
-def _per_class_rows(data: LabeledData) -> list[list[Any]]:
-    """Up to ``_PREVIEW_PER_CLASS`` samples of each class, as nested lists (3 decimals)."""
+def yield_warnings(requested: int | dict[int, int], kept: LabeledData, *,
+                   min_share: float = MIN_KEPT_SHARE) -> list[str]:
+    """Warnings when filters kept too little of what was drawn: under ``min_share`` of the
+    requested total, or nothing of a class that was asked for.
+
+    Args:
+        requested: samples drawn per class (an int for every class, or ``{class: count}``).
+        kept: the synthetic samples left after filtering.
+        min_share: the share of the request below which a warning is given.
+
+    Returns:
+        Messages naming the share kept and the empty classes (empty when all is well).
+
+    Example:
+        >>> import torch
+        >>> kept = LabeledData(torch.zeros(3, 1, 2, 2), [0, 0, 0], ("a", "b"), "image")
+        >>> yield_warnings(10, kept)[0]
+        'filters kept 3 of 20 synthetic samples (15%; below 20%)'
+    """
+    k = kept.num_classes
+    asked = {c: int(requested) for c in range(k)} if isinstance(requested, int) else {
+        int(c): int(n) for c, n in requested.items()}
+    total = sum(asked.values())
+    if total == 0:
+        return []
+    counts = kept.class_counts() if len(kept) else np.zeros(k, dtype=np.int64)
+    out = []
+    if len(kept) < min_share * total:
+        out.append(f"filters kept {len(kept)} of {total} synthetic samples ({100 * len(kept) / total:.0f}%; "
+                   f"below {100 * min_share:.0f}%)")
+    empty = [str(kept.class_names[c]) for c, n in asked.items() if n > 0 and counts[c] == 0]
+    if empty:
+        shown = ", ".join(empty[:10]) + (f" and {len(empty) - 10} more" if len(empty) > 10 else "")
+        out.append(f"filters left {len(empty)} of {sum(n > 0 for n in asked.values())} classes without "
+                   f"synthetic samples: {shown}")
+    return out
+
+
+def _per_class_preview(data: LabeledData) -> list[list[Any]] | None:
+    """Up to ``_PREVIEW_PER_CLASS`` samples of each class (the modality's report preview)."""
+    modality = get_modality(data.modality)
     rows = []
-    x = data.x.detach().cpu().numpy() if hasattr(data.x, "detach") else np.asarray(data.x)
     for k in range(data.num_classes):
         idx = np.flatnonzero(np.asarray(data.y) == k)[:_PREVIEW_PER_CLASS]
-        rows.append(np.round(x[idx].astype(np.float32), 3).tolist())
+        values = modality.preview(data.x, idx)
+        if values is None:
+            return None
+        rows.append(values)
     return rows

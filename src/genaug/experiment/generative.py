@@ -73,11 +73,14 @@ class GenerativeAugmentation(Strategy):
             classical = ClassicalAugmentation(augment=self.augment)
             augmenter, mixer = classical._build(sample_shape=labeled.sample_shape,
                                                 modality=labeled.modality)
+        info: dict[str, Any] = {**made.info, "seconds_filter": seconds_filter}
+        warnings = generation.yield_warnings(self.n_per_class, synthetic) if self._filter_configs() else []
+        if warnings:
+            info["warnings"] = warnings
         # A curriculum fusion (mix_curriculum) also decides each training batch.
         return generation.fuse(
             labeled, synthetic, self.mix or "mix_concat", mix_seed=derive_seed(base, "mix"),
-            batch_seed=derive_seed(base, "batches"), augmenter=augmenter, mixer=mixer,
-            info={**made.info, "seconds_filter": seconds_filter})
+            batch_seed=derive_seed(base, "batches"), augmenter=augmenter, mixer=mixer, info=info)
 
 
 @registry.register("strategy", "generative+classical")

@@ -25,6 +25,7 @@ border-bottom:1px solid #eef}th:first-child,td:first-child{text-align:left}thead
 .sub{color:#5a6475}.best{font-weight:600}pre{background:#f4f6fa;padding:.8rem;overflow:auto;font-size:.8rem}
 img{max-width:100%}td{white-space:nowrap}.ci{display:block;font-size:.75rem}.neg{color:#a33}.pos{color:#276a2b}h3{font-size:1rem}
 .headline{font-size:1.1rem;background:#eef5ee;border-left:4px solid #276a2b;padding:.6rem .8rem}
+.warn{background:#fdf3e6;border-left:4px solid #c07a10;padding:.4rem .8rem;margin:.6rem 0}
 """
 
 
@@ -44,29 +45,35 @@ def _img(src: str, alt: str) -> str:
     return f'<img alt="{html.escape(alt)}" src="{src}">' if src else "<p class='sub'>Nothing recorded.</p>"
 
 
-def _strategy_table(summary: list[dict[str, Any]]) -> str:
+def _strategy_table(summary: list[dict[str, Any]], primary: str = "test_accuracy",
+                    selection: str = "val_accuracy") -> str:
+    """One row per strategy and size; the primary metric's column first and in bold."""
     esc = html.escape
     has_mca = any("mca" in row for row in summary)
     has_pr = any("test_pr_auc" in row for row in summary)  # two-class (imbalanced) data
+    columns: list[tuple[str, str, Any]] = [
+        ("test_accuracy", "test accuracy %", _pct), ("test_macro_f1", "macro-F1 %", _pct),
+    ]
+    if has_pr:
+        columns += [("test_pr_auc", "minority PR-AUC %", _pct),
+                    ("test_balanced_accuracy", "balanced acc %", _pct)]
+    columns.sort(key=lambda c: c[0] != primary)  # the primary metric first
+    columns += [("gap_accuracy", "gap %", _pct), ("test_ece", "ECE", _num),
+                (selection, METRIC_NAMES.get(selection, selection), _num)]
+    if has_mca:
+        columns.append(("mca", "corruption acc %", _pct))
     rows = []
     for row in summary:
+        cells = "".join(f"<td{' class=best' if key == primary else ''}>{fmt(row.get(key))}</td>"
+                        for key, _, fmt in columns)
         rows.append(
-            "<tr>"
-            f"<td>{esc(row['strategy'])}</td><td>{row['labeled_per_class']}</td>"
-            f"<td>{esc(row['model'])}</td>"
-            f"<td>{_pct(row.get('test_accuracy'))}</td><td>{_pct(row.get('test_macro_f1'))}</td>"
-            f"<td>{_pct(row.get('gap_accuracy'))}</td><td>{_num(row.get('test_ece'))}</td>"
-            f"<td>{_num(row.get('val_accuracy'), '{:.3f}')}</td>"
-            + (f"<td>{_pct(row.get('mca'))}</td>" if has_mca else "")
-            + (f"<td>{_pct(row.get('test_pr_auc'))}</td><td>{_pct(row.get('test_balanced_accuracy'))}</td>"
-               if has_pr else "")
-            + f"<td>{row['seconds']:.1f}</td><td>{row.get('cpu_minutes', 0.0):.2f}</td>"
+            f"<tr><td>{esc(row['strategy'])}</td><td>{row['labeled_per_class']}</td>"
+            f"<td>{esc(row['model'])}</td>{cells}"
+            f"<td>{row['seconds']:.1f}</td><td>{row.get('cpu_minutes', 0.0):.2f}</td>"
             f"<td>{row['n_seeds']}</td></tr>"
         )
-    head = ("<tr><th>strategy</th><th>labels/class</th><th>model</th><th>test accuracy %</th>"
-            "<th>macro-F1 %</th><th>gap %</th><th>ECE</th><th>val acc</th>"
-            + ("<th>corruption acc %</th>" if has_mca else "")
-            + ("<th>minority PR-AUC %</th><th>balanced acc %</th>" if has_pr else "")
+    head = ("<tr><th>strategy</th><th>labels/class</th><th>model</th>"
+            + "".join(f"<th>{esc(title)}</th>" for _, title, _ in columns)
             + "<th>seconds</th><th>CPU-min</th><th>seeds</th></tr>")
     return f"<table><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
 
@@ -117,29 +124,78 @@ def _per_class_table(runs: list[dict[str, Any]], class_names: list[str]) -> str:
 
 
 def _samples_section(runs: list[dict[str, Any]], class_names: list[str]) -> str:
+    """Per strategy with synthetic samples: counts added per class, their quality (image
+    metrics or tabular fidelity/privacy) and real vs synthetic examples."""
     esc = html.escape
     parts = []
     seen = set()
     for r in runs:
         details = r.get("details", {})
+        counts = details.get("n_synthetic_per_class")
         key = (r["strategy"], r["labeled_per_class"])
-        if key in seen or ("preview" not in details and "quality" not in details):
+        if key in seen or not counts or not sum(counts):
             continue
         seen.add(key)
-        quality = details.get("quality", {})
-        q = ", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k}: {esc(str(v))}"
+        named_counts = ", ".join(f"{esc(class_names[c] if c < len(class_names) else str(c))} {n:,}"
+                                 for c, n in enumerate(counts) if n)
+        quality = dict(details.get("quality", {}))
+        quality.update({k.removeprefix("quality_"): v for k, v in r.get("info", {}).items()
+                        if k.startswith("quality_")})
+        q = ", ".join(f"{esc(k)} {v:.3g}" if isinstance(v, float) else f"{esc(k)}: {esc(str(v))}"
                       for k, v in quality.items())
-        grid = plots.sample_grid(details["preview"], class_names) if "preview" in details else ""
         title = f"{esc(r['strategy'])}, {r['labeled_per_class']} labels/class (seed {r['seed']})"
-        parts.append(f"<h3>{title}</h3>"
-                     f"<p class='sub'>Quality of the synthetic samples kept: {q or 'not measured'}.</p>"
-                     + (_img(grid, f"real and synthetic samples, {r['strategy']}") if grid else ""))
+        preview = details.get("preview")
+        parts.append(f"<h3>{title}</h3><p class='sub'>Synthetic samples added per class: {named_counts}. "
+                     f"Quality of the synthetic samples: {q or 'not measured'}.</p>"
+                     + (_preview(preview, class_names, r["strategy"]) if preview else ""))
     if not parts:
         return "<p class='sub'>No strategy added synthetic samples.</p>"
-    return ("<p class='sub'>FID in a fixed random-conv feature space (lower is closer); precision/recall/"
-            "density/coverage (Naeem et al. 2020); label fidelity = agreement of an independent "
-            "classifier with the intended label; memorization = share of synthetic samples nearer a "
-            "training sample than typical train-to-train neighbours.</p>" + "".join(parts))
+    return ("<p class='sub'>Images and signals: FID in a fixed random-conv feature space (lower is "
+            "closer); precision/recall/density/coverage (Naeem et al. 2020); label fidelity = agreement "
+            "of an independent classifier with the intended label; memorization = share of synthetic "
+            "samples nearer a training sample than typical train-to-train neighbours. Tables: ks_mean / "
+            "tv_mean = mean Kolmogorov-Smirnov / total-variation distance per column (0 = same "
+            "marginals); corr_diff_mean = mean absolute difference of pairwise correlations; "
+            "detection_auc = how well a classifier tells synthetic from real rows (0.5 = not at all); "
+            "exact/near_copy_share = share of synthetic rows equal or nearly equal to a training row; "
+            "dcr_ratio = distance to the closest training row relative to held-out real rows "
+            "(about 1 or more: no sign of copying).</p>" + "".join(parts))
+
+
+def _preview(preview: dict[str, Any], class_names: list[str], strategy: str) -> str:
+    """A sample grid (images, signals) or a small table of rows (tables, text)."""
+    real, syn = preview.get("real", []), preview.get("synthetic", [])
+    first = next((v for group in real + syn for v in group), None)
+    if isinstance(first, dict | str):
+        return _rows_table(real, syn, class_names)
+    grid = plots.sample_grid(preview, class_names)
+    return _img(grid, f"real and synthetic samples, {strategy}") if grid else ""
+
+
+def _rows_table(real: list[list[Any]], syn: list[list[Any]], class_names: list[str]) -> str:
+    esc = html.escape
+    columns = list(dict.fromkeys(k for group in real + syn for v in group if isinstance(v, dict) for k in v))
+    head = "<th>kind</th><th>class</th>" + ("".join(f"<th>{esc(c)}</th>" for c in columns) if columns
+                                            else "<th>text</th>")
+    body = []
+    for kind, groups in (("real", real), ("synthetic", syn)):
+        for c, group in enumerate(groups):
+            for v in group[:2]:
+                name = esc(class_names[c] if c < len(class_names) else str(c))
+                cells = ("".join(f"<td>{esc(str(v.get(col, '')))}</td>" for col in columns)
+                         if isinstance(v, dict) else f"<td style='white-space:normal'>{esc(str(v))}</td>")
+                body.append(f"<tr><td>{kind}</td><td>{name}</td>{cells}</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _warnings(items: list[dict[str, Any]]) -> str:
+    if not items:
+        return ""
+    esc = html.escape
+    lines = "".join(
+        f"<li><b>{esc(w['strategy'])}</b>: {esc(w['message'])} (seeds {esc(str(w['seeds']))})</li>"
+        for w in items)
+    return f"<div class='warn'><b>Warnings</b><ul>{lines}</ul></div>"
 
 
 def render_report(results: dict[str, Any]) -> str:
@@ -157,7 +213,11 @@ def render_report(results: dict[str, Any]) -> str:
     headline = (f"<p class='headline'>{esc(head['sentence'])}</p>" if head
                 else "<p class='sub'>No comparison available.</p>")
     multi_size = len({r["labeled_per_class"] for r in summary}) > 1
-    curve_title = "Learning curve" if multi_size else "Test accuracy"
+    primary = results.get("primary_metric", "test_accuracy")
+    selection = results.get("selection_metric", "val_accuracy")
+    primary_name = METRIC_NAMES.get(primary, primary)
+    selection_name = METRIC_NAMES.get(selection, selection)
+    curve_title = "Learning curve" if multi_size else primary_name[:1].upper() + primary_name[1:]
     gap = plots.accuracy_plot(summary, "gap_accuracy", "train − test accuracy (points)")
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>genaug report: {esc(spec.get('name', ''))}</title>
@@ -170,18 +230,23 @@ model <b>{esc(spec['model']['name'])}</b>; seeds {esc(str(spec['seeds']))};
 genaug {esc(str(results.get('genaug_version', '')))}</p>
 <h2>Answer</h2>
 {headline}
+{_warnings(results.get("warnings", []))}
 <h2>Strategies</h2>
-<p class="sub">Mean ± std over seeds, 95% t-interval in brackets. Gap = train accuracy − test accuracy.
-Model selection and every "best" choice used the validation split only (val acc column).</p>
-{_strategy_table(summary)}
+<p class="sub">Mean ± std over seeds, 95% t-interval in brackets; the answer's metric
+({esc(primary_name)}) in bold. Gap = train accuracy − test accuracy. Model selection and every
+"best" choice used the validation split only ({esc(selection_name)} column).</p>
+{_strategy_table(summary, primary, selection)}
 <h2>Comparisons</h2>
-<p class="sub">Test-accuracy difference to <code>none</code> and to the best classical strategy, paired by
-seed, with its 95% interval; wins/ties/losses over seeds; points gained per CPU-minute of the run.</p>
+<p class="sub">{esc(primary_name[:1].upper() + primary_name[1:])} difference (points) to <code>none</code>
+and to the best classical strategy (chosen on {esc(selection_name)}), paired by seed, with its 95%
+interval; wins/ties/losses over seeds; points gained per CPU-minute of the run (a dash where the
+run costs under a CPU-second).</p>
 {_comparison_table(results.get("comparisons", []))}
 <h2>{curve_title}</h2>
-{_img(plots.accuracy_plot(summary), "test accuracy by strategy")}
-<h2>Accuracy vs synthetic amount</h2>
-{_img(plots.synthetic_amount_plot(runs), "test accuracy against synthetic samples per class")}
+{_img(plots.accuracy_plot(summary, primary, f"{primary_name} (%)"), f"{primary_name} by strategy")}
+<h2>{esc(primary_name[:1].upper() + primary_name[1:])} vs synthetic amount</h2>
+{_img(plots.synthetic_amount_plot(runs, primary, f"{primary_name} (%)"),
+      f"{primary_name} against synthetic samples per class")}
 <h2>Generalization gap</h2>
 {_img(gap, "train-test accuracy gap")}
 <h2>Robustness</h2>

@@ -74,13 +74,18 @@ def accuracy_plot(summary: list[dict[str, Any]], metric: str = "test_accuracy",
     return figure_png(fig)
 
 
-def synthetic_amount_plot(runs: list[dict[str, Any]]) -> str:
-    """Test accuracy against synthetic samples per class (one point per run with synthetic data)."""
+def synthetic_amount_plot(runs: list[dict[str, Any]], metric: str = "test_accuracy",
+                          ylabel: str = "test accuracy (%)") -> str:
+    """``metric`` against the synthetic samples added per class (mean over the classes that
+    received any: a minority top-up of 6,000 rows reads 6,000, not 3,000 over two classes);
+    one point per run with synthetic data."""
     points = defaultdict(list)
     for r in runs:
         counts = r.get("details", {}).get("n_synthetic_per_class")
-        if counts is not None:
-            points[r["strategy"]].append((float(np.mean(counts)), 100 * r["metrics"]["test_accuracy"]))
+        if counts is not None and metric in r["metrics"]:
+            received = [c for c in counts if c > 0]
+            amount = float(np.mean(received)) if received else 0.0
+            points[r["strategy"]].append((amount, 100 * r["metrics"][metric]))
     if not points:
         return ""
     plt = _plt()
@@ -88,8 +93,8 @@ def synthetic_amount_plot(runs: list[dict[str, Any]]) -> str:
     for strategy, pts in points.items():
         xs, ys = zip(*pts, strict=True)
         ax.scatter(xs, ys, label=strategy, alpha=0.8)
-    ax.set_xlabel("synthetic samples per class kept (mean over classes)")
-    ax.set_ylabel("test accuracy (%)")
+    ax.set_xlabel("synthetic samples kept per class (mean over classes that received any)")
+    ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     return figure_png(fig)
@@ -205,6 +210,8 @@ def sample_grid(preview: dict[str, list[list[Any]]], class_names: list[str]) -> 
                     ax.imshow(np.clip(img, 0, 1), cmap="gray", vmin=0, vmax=1)
                 else:  # (C, T) signal
                     ax.plot(x.reshape(x.shape[0], -1).T, lw=0.6)
-        axes[k][0].set_title(class_names[k] if k < len(class_names) else str(k), fontsize=6, loc="left")
+        # the class name left of its row (not over the images, never cut off: bbox "tight")
+        axes[k][0].text(-0.15, 0.5, class_names[k] if k < len(class_names) else str(k), fontsize=6,
+                        ha="right", va="center", transform=axes[k][0].transAxes)
     fig.suptitle("real (left) vs synthetic (right)", fontsize=8)
     return figure_png(fig)

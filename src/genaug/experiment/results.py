@@ -23,9 +23,19 @@ SUMMARY_METRICS: tuple[str, ...] = (
 
 #: How metrics are named in sentences and table headers.
 METRIC_NAMES: dict[str, str] = {
-    "test_accuracy": "test accuracy", "test_pr_auc": "minority PR-AUC",
-    "val_accuracy": "accuracy", "val_pr_auc": "PR-AUC",
+    "test_accuracy": "test accuracy", "test_pr_auc": "minority PR-AUC", "test_macro_f1": "macro-F1",
+    "val_accuracy": "validation accuracy", "val_pr_auc": "validation PR-AUC",
+    "val_macro_f1": "validation macro-F1",
 }
+
+#: Strategies that add no generated samples: the references "best classical" is chosen from.
+CLASSICAL_STRATEGIES: tuple[str, ...] = ("classical", "class_weight", "resample")
+
+#: Strategies that choose among candidates on validation data (what a user would deploy).
+AUTO_STRATEGIES: tuple[str, ...] = ("auto", "tabular_auto")
+
+#: Below this many CPU-seconds per run a cost is not measurable: no "points per CPU-minute".
+MIN_CPU_SECONDS = 1.0
 
 
 @dataclass
@@ -100,20 +110,34 @@ class Results:
         return rows
 
     def kind(self, strategy: str) -> str:
-        """``"baseline"``, ``"none"``, ``"classical"`` or ``"other"`` (generative, auto, ...)."""
+        """``"baseline"`` (a plain model), ``"none"``, ``"classical"``, ``"auto"`` or ``"other"``.
+
+        ``classical`` covers every strategy that adds no generated samples: on-the-fly
+        classical augmentation and, for tables, class weights and the resamplers (SMOTE
+        family): :data:`CLASSICAL_STRATEGIES`. ``auto`` covers :data:`AUTO_STRATEGIES`.
+        """
         runs = [r for r in self.runs if r.strategy == strategy]
         if runs and runs[0].is_baseline:
             return "baseline"
         names = {s.get("label") or s["name"]: s["name"] for s in self.spec.get("strategies", [])}
         name = names.get(strategy, strategy)
-        return name if name in ("none", "classical") else "other"
+        if name == "none":
+            return "none"
+        if name in CLASSICAL_STRATEGIES:
+            return "classical"
+        return "auto" if name in AUTO_STRATEGIES else "other"
 
     def primary_metric(self) -> str:
-        """The metric comparisons and the headline are about.
+        """The metric the console table, captions, plots, comparisons and headline are about.
 
-        ``"test_pr_auc"`` (minority-class PR-AUC) when every run has it, i.e. two-class data,
-        where accuracy rewards predicting the majority class; ``"test_accuracy"`` otherwise.
+        ``evaluation.primary_metric`` of the spec when set (``accuracy``, ``macro_f1``,
+        ``pr_auc``); otherwise ``"test_pr_auc"`` (minority-class PR-AUC) when every run has it,
+        i.e. two-class data, where accuracy rewards predicting the majority class, and
+        ``"test_accuracy"`` otherwise.
         """
+        chosen = (self.spec.get("evaluation") or {}).get("primary_metric")
+        if chosen and self.runs and all(f"test_{chosen}" in r.metrics for r in self.runs):
+            return f"test_{chosen}"
         if self.runs and all("test_pr_auc" in r.metrics for r in self.runs):
             return "test_pr_auc"
         return "test_accuracy"
@@ -169,10 +193,11 @@ class Results:
                         continue
                     diff = paired_diff(vals, ref).to_dict()
                     cpu = self._cpu_minutes(strategy, size)
+                    measurable = cpu * 60.0 >= MIN_CPU_SECONDS
                     out.append({
                         "strategy": strategy, "reference": reference, "reference_role": role,
                         "labeled_per_class": size, "metric": metric, **diff, "cpu_minutes": cpu,
-                        "points_per_cpu_minute": 100 * diff["diff"]["mean"] / cpu if cpu > 0 else None,
+                        "points_per_cpu_minute": 100 * diff["diff"]["mean"] / cpu if measurable else None,
                     })
         return out
 
@@ -181,41 +206,97 @@ class Results:
         return float(np.mean([r.cpu_seconds.get("total", r.seconds["total"]) for r in runs])) / 60.0
 
     def headline(self) -> dict[str, Any] | None:
-        """The answer first, at the scarcest label budget: does the best non-classical strategy
-        (chosen on validation) beat the best classical augmentation on the primary metric
-        (test accuracy; minority PR-AUC on two-class data)?
+        """The answer first, at the scarcest label budget, on the primary metric.
 
-        Falls back to classical vs ``none`` when the experiment has no other strategy.
+        Rules (README, "Reading the answer"):
+
+        * with an ``auto`` strategy in the spec, the answer is about auto (what a user would
+          deploy): auto against the best strategy without synthetic data, chosen on
+          validation among ``none`` and the classical strategies (classical augmentation; for
+          tables class weights and the SMOTE family);
+        * without auto, the best other (generative, pool) strategy chosen on validation against
+          the best classical strategy (``none`` when there is none);
+        * with only ``none`` and classical strategies, the best classical one against ``none``.
+
+        The sentence names the metric, never has a double negative ("lowers ... by 3.3
+        points"), prints no interval for a single seed, and notes a plain baseline model
+        (e.g. an RBF SVM) that scores higher than the answer on average.
         """
         if not self.runs:
             return None
         size = self.sizes()[0]
-        reference = self.best(size, ("classical",))
-        candidate = self.best(size, ("other",))
-        ref_text = "classical augmentation"
-        if candidate is None or reference is None:
-            candidate = candidate or reference
-            reference, ref_text = "none", "no augmentation"
         metric = self.primary_metric()
-        if candidate is None or self.values(reference, size, metric).size == 0:
+        candidate = self.best(size, ("auto",))
+        if candidate is not None:
+            reference = self.best(size, ("none", "classical"))
+            ref_text = "the best strategy without synthetic data"
+        else:
+            candidate = self.best(size, ("other",))
+            reference = self.best(size, ("classical",))
+            ref_text = "the best classical strategy"
+            if candidate is None or reference is None:
+                candidate = candidate or reference
+                reference, ref_text = "none", "no augmentation"
+        if candidate is None or reference is None or candidate == reference:
             return None
         a = self.values(candidate, size, metric)
         b = self.values(reference, size, metric)
-        if a.shape != b.shape:
+        if a.size == 0 or a.shape != b.shape:
             return None
         d = paired_diff(a, b)
         cpu = self._cpu_minutes(candidate, size)
-        lo, hi, mean = 100 * d.diff.low, 100 * d.diff.high, 100 * d.diff.mean
-        verb = "improves" if lo > 0 else "lowers" if hi < 0 else "changes"
-        note = "" if verb != "changes" else " (the interval includes 0: no clear difference)"
+        mean = 100 * d.diff.mean
+        name = METRIC_NAMES.get(metric, metric)
+        if len(a) > 1:
+            lo, hi = 100 * d.diff.low, 100 * d.diff.high
+            verb = "improves" if lo > 0 else "lowers" if hi < 0 else "changes"
+            amount = f"{abs(mean):.1f}" if verb != "changes" else _signed(mean)
+            interval = f" [95% CI {_signed(lo)}, {_signed(hi)}]"
+            note = " (the interval includes 0: no clear difference)" if verb == "changes" else ""
+        else:
+            verb = "changes"
+            amount, interval, note = _signed(mean), "", " (1 seed: no interval; run more seeds)"
+        cost = f"{cpu:.2f} CPU-minutes" if cpu * 60.0 >= MIN_CPU_SECONDS else "under a CPU-second"
+        seeds = f"{len(a)} seed{'s' if len(a) != 1 else ''}"
+        selection = self._selection_metric()
         sentence = (
-            f"{_budget(size)}, {candidate} {verb} {METRIC_NAMES[metric]} by {mean:+.1f} points "
-            f"[95% CI {lo:+.1f}, {hi:+.1f}] over {ref_text} ({reference}){note}, "
-            f"at {cpu:.2f} CPU-minutes per run ({len(a)} seeds; chosen on validation "
-            f"{METRIC_NAMES[self._selection_metric()]})."
+            f"{_budget(size)}, {candidate} {verb} {name} by {amount} points{interval} over {ref_text} "
+            f"({reference}){note}, at {cost} per run ({seeds}; chosen on "
+            f"{METRIC_NAMES.get(selection, selection)})."
         )
+        beaten_by = self._better_baseline(size, metric, float(a.mean()))
+        if beaten_by is not None:
+            sentence += (f" Note: the plain baseline {beaten_by[0]} scores {100 * beaten_by[1]:.1f} "
+                         f"{name} on average, {100 * (beaten_by[1] - a.mean()):.1f} points above "
+                         f"{candidate}.")
         return {"labeled_per_class": size, "strategy": candidate, "reference": reference, "metric": metric,
-                "diff": d.to_dict(), "cpu_minutes": cpu, "sentence": sentence}
+                "diff": d.to_dict(), "cpu_minutes": cpu, "sentence": sentence,
+                "beaten_by_baseline": None if beaten_by is None else beaten_by[0]}
+
+    def _better_baseline(self, size: int, metric: str, score: float) -> tuple[str, float] | None:
+        """The plain baseline model with the highest mean ``metric`` above ``score``, if any."""
+        best: tuple[str, float] | None = None
+        for strategy in self.strategies():
+            if self.kind(strategy) != "baseline":
+                continue
+            vals = self.values(strategy, size, metric)
+            if vals.size and float(vals.mean()) > score + 1e-12 and (best is None or vals.mean() > best[1]):
+                best = (strategy, float(vals.mean()))
+        return best
+
+    def warnings(self) -> list[dict[str, Any]]:
+        """Warnings the strategies recorded (``info["warnings"]``, e.g. a filter that kept too
+        few samples): one entry per (strategy, message) with the seeds and sizes it occurred at."""
+        seen: dict[tuple[str, str], dict[str, Any]] = {}
+        for r in self.runs:
+            for message in r.info.get("warnings") or []:
+                entry = seen.setdefault((r.strategy, str(message)), {
+                    "strategy": r.strategy, "message": str(message), "seeds": [], "labeled_per_class": []})
+                if r.seed not in entry["seeds"]:
+                    entry["seeds"].append(r.seed)
+                if r.labeled_per_class not in entry["labeled_per_class"]:
+                    entry["labeled_per_class"].append(r.labeled_per_class)
+        return list(seen.values())
 
     def to_dict(self) -> dict[str, Any]:
         from genaug import __version__
@@ -229,6 +310,9 @@ class Results:
             "summary": self.summary(),
             "comparisons": self.comparisons(),
             "headline": self.headline(),
+            "primary_metric": self.primary_metric(),
+            "selection_metric": self._selection_metric(),
+            "warnings": self.warnings(),
         }
 
     def save(self, path: str | Path) -> Path:
@@ -273,6 +357,12 @@ class Results:
         except (KeyError, TypeError, AttributeError) as err:
             what = f"lacks the key {err.args[0]!r}" if isinstance(err, KeyError) else "has the wrong layout"
             raise DataFileError(what, path=path, accepted=accepted) from None
+
+
+def _signed(points: float) -> str:
+    """``+1.2`` / ``-0.4`` / ``+0.0``: one decimal, never ``-0.0``."""
+    text = f"{points:+.1f}"
+    return "+0.0" if text == "-0.0" else text
 
 
 def _budget(size: int | str) -> str:

@@ -134,6 +134,7 @@ def _train_and_evaluate(
     if parts.val is not None and len(parts.val) > 0:
         val_probs = clf.predict_proba(parts.val)
         scores["val_accuracy"] = metrics.accuracy(val_probs, parts.val.y)
+        scores["val_macro_f1"] = metrics.macro_f1(val_probs, parts.val.y)
         if parts.val.num_classes == 2:  # two-class data: select on the metric reported
             pos = minority_class(parts.labeled.class_counts())
             scores["val_pr_auc"] = imbalanced_metrics(val_probs[:, pos], parts.val.y == pos)["pr_auc"]

@@ -125,10 +125,13 @@ class EvaluationSpec(_Strict):
 
     ``robustness`` evaluates every trained model on corrupted copies of (up to
     ``robustness_samples`` of) the test split: the modality's corruption suite, or the listed
-    ``corruptions``, at each of ``severities`` (1..5).
+    ``corruptions``, at each of ``severities`` (1..5). ``primary_metric`` is the metric the
+    answer, comparisons, captions and plots are about (default: minority PR-AUC on two-class
+    data, accuracy otherwise; ``pr_auc`` needs two classes).
     """
 
     robustness: bool = False
+    primary_metric: Literal["accuracy", "macro_f1", "pr_auc"] | None = None
     corruptions: list[str] | None = None
     severities: list[int] = Field(default_factory=lambda: [1, 2, 3, 4, 5])
     robustness_samples: int = 500

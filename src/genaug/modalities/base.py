@@ -105,6 +105,22 @@ class Modality:
             return pd.concat([a, b], ignore_index=True)
         return list(a) + list(b)
 
+    # ----- report ------------------------------------------------------------------------
+    preview_max_numel: ClassVar[int] = 3 * 32 * 32
+    """Samples larger than this many values are not previewed in the report."""
+
+    def preview(self, x: Any, idx: Sequence[int]) -> list[Any] | None:
+        """The samples of ``x`` at ``idx`` as JSON-able values for the report, or None when
+        they are too large to preview (tensors: nested lists rounded to 3 decimals, drawn as a
+        sample grid; other batches: the samples as they are, e.g. strings)."""
+        idx = [int(i) for i in idx]
+        if isinstance(x, torch.Tensor | np.ndarray):
+            if int(np.prod(x.shape[1:], dtype=np.int64)) > self.preview_max_numel:
+                return None
+            arr = x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)
+            return np.round(arr[idx].astype(np.float32), 3).tolist()
+        return [x[i] for i in idx]
+
     # ----- files ---------------------------------------------------------------------------
     array_ndims: ClassVar[tuple[int, ...]] = ()
     """ndims of a stored NumPy array (.npz) that :meth:`from_numpy` accepts."""
