@@ -67,3 +67,9 @@ def copy_tree(src: Path, dst: Path) -> Path:
 
 def is_root() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+@pytest.fixture(scope="session")
+def store_writer():
+    """``write_store(root, **kwargs)``: (re)write the reference store's arguments into ``root``."""
+    return write_store

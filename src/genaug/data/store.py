@@ -650,7 +650,10 @@ def _read_shard(payload: bytes, entry: Mapping[str, Any], schema: Mapping[str, A
 
     accepted = "the shard file write() made; re-run write() with the same arguments to regenerate it"
     try:
-        table = pq.read_table(pa.BufferReader(payload))
+        # ParquetFile without threads: pq.read_table starts Arrow's CPU thread pool, whose threads
+        # could abort the interpreter at exit ("terminate called without an active exception",
+        # SIGABRT, ~2% of fresh processes that had read a store alongside torch).
+        table = pq.ParquetFile(pa.BufferReader(payload)).read(use_threads=False)
     except (pa.ArrowException, OSError, ValueError) as err:
         raise StoreError(f"is not a readable Parquet file ({short_repr(str(err), 200)})", path=path,
                          accepted=accepted) from None
