@@ -64,7 +64,7 @@ def strategy_config(method: str, args: argparse.Namespace, model: dict[str, Any]
         "classical": {"name": "classical"},
         "pseudo_label": {"name": "generative+classical", "synthesizer": "pseudo_label",
                          "n_per_class": args.pseudo_per_class},
-        "fixmatch": {"name": "fixmatch"},
+        "fixmatch": {"name": "fixmatch", "ratio": args.fixmatch_ratio},
         "pretrain": {"name": "pretrain", "model": model, "steps": args.simclr_steps},
         "dpt_nogen": {"name": "dpt", "synthesizer": None, **dpt},
         "dpt": {"name": "dpt", "synthesizer": {"name": "cvae", "steps": args.cvae_steps},
@@ -181,6 +181,7 @@ def main() -> None:
     parser.add_argument("--val-per-class", type=int, default=10)
     parser.add_argument("--pseudo-per-class", type=int, default=100)
     parser.add_argument("--simclr-steps", type=int, default=200)
+    parser.add_argument("--fixmatch-ratio", type=int, default=7, help="pool:labeled batch ratio (paper: 7)")
     parser.add_argument("--cvae-steps", type=int, default=1000)
     parser.add_argument("--dpt-per-class", type=int, default=100)
     parser.add_argument("--threads", type=int, default=1, help="torch threads (1 is fastest for tiny nets)")
