@@ -99,7 +99,8 @@ def run_one(method: str, parts: Any, seed: int, size: int, args: argparse.Namesp
             info["final_mask_rate"] = history[-1]["mask_rate"]
     test_acc = metrics.accuracy(clf.predict_proba(parts.test), parts.test.y)
     val_acc = metrics.accuracy(clf.predict_proba(parts.val), parts.val.y)
-    return {"method": method, "seed": seed, "size": size, "test_accuracy": test_acc, "val_accuracy": val_acc,
+    return {"method": method, "config": config, "seed": seed, "size": size, "test_accuracy": test_acc,
+            "val_accuracy": val_acc,
             "n_train": n_train, "seconds": time.perf_counter() - t0, "seconds_prepare": prepare, "info": info}
 
 
