@@ -24,7 +24,7 @@ from genaug.serialization import CONFIG_NAME, FORMAT_VERSION, WEIGHTS_NAME
 from genaug.synth import NotFittedError, Synthesizer, load_synthesizer
 
 SHAPES = {"image": (1, 8, 8), "signal": (1, 40)}
-MODALITIES = ("image", "signal", "tabular")
+MODALITIES = ("image", "signal", "tabular", "text")
 NUM_CLASSES = 3
 PER_CLASS = 4
 TABLE_PER_CLASS = 12
@@ -68,7 +68,17 @@ def make_table(n_per_class: int = TABLE_PER_CLASS, seed: int = 0) -> pd.DataFram
     })  # fmt: skip
 
 
+TEXTS = (["sweet apple pie", "fresh bread and jam", "a ripe red apple", "warm bread"],
+         ["the compiler found a bug", "python code runs", "debug the code", "a bug in python"],
+         ["the team won the match", "a late goal", "the final match", "the team scored"])
+POOL_TEXTS = ["an apple tart", "the code compiles", "a goal in the match", "jam on bread", "a python bug",
+              "", "caf\u00e9 au lait", "the team lost", "bread and apple", "code review"]
+
+
 def make_data(modality: str, *, n_per_class: int = PER_CLASS, seed: int = 0) -> LabeledData:
+    if modality == "text":
+        y = np.repeat(np.arange(NUM_CLASSES), PER_CLASS)
+        return LabeledData([t for group in TEXTS for t in group], y, ("a", "b", "c"), "text")
     if modality == "tabular":
         y = np.repeat(np.arange(NUM_CLASSES), TABLE_PER_CLASS)
         return LabeledData(make_table(TABLE_PER_CLASS, seed), y, ("a", "b", "c"), "tabular")
@@ -83,7 +93,9 @@ def make_data(modality: str, *, n_per_class: int = PER_CLASS, seed: int = 0) -> 
     return LabeledData(x, y, ("a", "b", "c"), modality)
 
 
-def make_pool(modality: str, n: int = 10, seed: int = 1) -> torch.Tensor | LabeledData:
+def make_pool(modality: str, n: int = 10, seed: int = 1) -> torch.Tensor | LabeledData | list[str]:
+    if modality == "text":
+        return list(POOL_TEXTS[:n])
     if modality == "tabular":
         return LabeledData(make_table(4, seed), np.zeros(12, dtype=np.int64), ("p",), "tabular")
     g = torch.Generator().manual_seed(seed)
@@ -182,6 +194,8 @@ def test_sample_shapes_labels_counts(case) -> None:
     assert len(out) == 3 * NUM_CLASSES and sample_shape(out) == synth.sample_shape_
     if modality == "tabular":
         assert list(out.x.columns) == list(make_table().columns)
+    elif modality == "text":
+        assert isinstance(out.x, list) and all(isinstance(t, str) for t in out.x)
     else:
         assert out.x.dtype == torch.float32 and torch.isfinite(out.x).all()
         if modality == "image":
@@ -195,7 +209,7 @@ def test_sample_shapes_labels_counts(case) -> None:
     assert some.y.tolist() == [0, 2, 2]
     none = synth.sample(0, generator=1)
     assert len(none) == 0 and none.modality == modality
-    if modality != "tabular":
+    if modality in SHAPES:
         assert tuple(none.x.shape) == (0, *SHAPES[modality])
 
 

@@ -22,6 +22,8 @@ unlabeled=None, generator=None)``, ``sample(n_per_class, *, generator=None)``,
 """
 
 import genaug.synth.tabular  # noqa: F401  (registers the tabular synthesizers)
+import genaug.synth.text_lm  # noqa: F401  (registers text_lm)
+import genaug.synth.text_pseudo_label  # noqa: F401  (registers text_pseudo_label)
 from genaug.synth.base import NotFittedError, Synthesizer, as_labeled_data, load_synthesizer
 from genaug.synth.cvae import CVAE
 from genaug.synth.diffusion import Diffusion
