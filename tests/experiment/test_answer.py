@@ -142,3 +142,35 @@ def test_the_generative_strategy_records_filter_warnings() -> None:
     plan = registry.create("strategy", "generative", synthesizer=synthesizer, n_per_class=5, use_pool=False,
                            filter=dedup_all).prepare(parts, generator=0)
     assert plan.info["warnings"][0] == "filters kept 0 of 50 synthetic samples (0%; below 20%)"
+
+
+def test_imbalanced_tables_default_to_a_stratified_validation_fraction() -> None:
+    from genaug.data import load_dataset, split
+    from genaug.experiment.spec import DEFAULT_VAL_FRACTION, SplitSpec
+
+    assert SplitSpec(labeled_per_class="all").val_fraction == DEFAULT_VAL_FRACTION
+    assert SplitSpec(labeled_per_class="all", val_per_class=5).val_fraction is None
+    assert SplitSpec(labeled_per_class=[10]).val_fraction is None
+    again = SplitSpec(**SplitSpec(labeled_per_class="all").model_dump())  # the Reproduce round trip
+    assert again.val_fraction == DEFAULT_VAL_FRACTION
+    data = load_dataset("breast_cancer")
+    parts = split(data, labeled_per_class=None, val_per_class=10, val_fraction=0.2, test_fraction=0.3, seed=0)
+    pool = data.class_counts() - parts.test.class_counts()
+    assert np.array_equal(parts.val.class_counts(), np.floor(0.2 * pool + 0.5).astype(int))
+    with pytest.raises(ValueError, match="val_fraction"):
+        split(data, labeled_per_class=None, val_per_class=0, val_fraction=1.5, seed=0)
+
+
+def test_auto_records_the_smallest_difference_its_validation_data_resolves() -> None:
+    from genaug import registry
+    from genaug.data import load_dataset, split
+
+    parts = split(load_dataset("digits"), labeled_per_class=3, val_per_class=4, seed=0)
+    mixup = {"name": "classical", "mixer": {"name": "mixup"}}
+    auto = registry.create("strategy", "auto", synthesizers=[], baselines=["none"], candidates=[mixup],
+                           model={"name": "logreg"}, repeats=2)
+    info = auto.prepare(parts, generator=0).info
+    assert info["resolution"] == pytest.approx(1 / 20)  # halves of 40 validation samples
+    gap = abs(info["history"][1]["mean"] - info["history"][0]["mean"])
+    warned = any("coin flip" in w for w in info.get("warnings", []))
+    assert warned == (0 < gap < info["resolution"])

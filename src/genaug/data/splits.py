@@ -70,6 +70,7 @@ def split(
     seed: int | torch.Generator,
     use_original_split: bool = False,
     test_index: Sequence[int] | np.ndarray | None = None,
+    val_fraction: float | None = None,
 ) -> Split:
     """Split ``data`` into labeled / unlabeled / validation / test parts, stratified by class.
 
@@ -78,7 +79,8 @@ def split(
 
     1. test: the first ``round(test_fraction * n_class)`` samples (halves round up), unless the
        test part is given by ``use_original_split`` or ``test_index``;
-    2. val: the next ``val_per_class``;
+    2. val: the next ``val_per_class`` (or ``round(val_fraction * n)`` of the class's ``n``
+       samples outside the test part, at least 1, when ``val_fraction`` is given);
     3. labeled: the next ``labeled_per_class`` (all the rest when ``None``);
     4. unlabeled: whatever remains.
 
@@ -101,6 +103,9 @@ def split(
             from the others.
         test_index: explicit positions (ints, or a boolean mask of length ``len(data)``) of the
             test samples; the others form the pool.
+        val_fraction: a stratified share of each class's non-test samples for validation, in
+            (0, 1), instead of ``val_per_class`` (imbalanced data: a fixed count per class gives
+            the majority class as few validation rows as the minority).
 
     Returns:
         A :class:`Split`; each part has ``meta["index"]``, the positions in ``data`` (an existing
@@ -128,6 +133,8 @@ def split(
     if labeled_per_class is not None:
         labeled_per_class = check_int("labeled_per_class", labeled_per_class, 1)
     val_per_class = check_int("val_per_class", val_per_class, 0)
+    if val_fraction is not None:
+        check_range("val_fraction", val_fraction, 0.0, 1.0, low_inclusive=False, high_inclusive=False)
     if not isinstance(unlabeled, bool):
         raise TypeError(f"unlabeled must be a bool; got {unlabeled!r}")
     if seed is None or isinstance(seed, bool) or not isinstance(seed, int | np.integer | torch.Generator):
@@ -156,6 +163,8 @@ def split(
             test, pool = perm[:n_test], perm[n_test:]
         else:
             test, pool = perm[in_test[perm]], perm[~in_test[perm]]
+        if val_fraction is not None:
+            val_per_class = max(1, int(np.floor(val_fraction * len(pool) + 0.5)))
         n_lab = len(pool) - val_per_class if labeled_per_class is None else labeled_per_class
         need = val_per_class + n_lab
         if len(pool) < need or n_lab < 1:

@@ -166,7 +166,7 @@ class AutoStrategy(Strategy):
         baselines: the no-synthetic reference candidates, a subset of ``["none",
             "classical"]`` (empty only when ``candidates`` is given).
         candidates: further strategy configs scored as challengers (names or ``{name: ...,
-            **options}``; not ``none``/``classical``, which are baselines, nor an auto
+            **options}``; not plain ``none``/``classical``, which are baselines, nor an auto
             strategy). Options named ``quality`` are set to False for trial plans.
         augment: the classical augmenter config (``None``: the modality default); without a
             default for the modality (tabular, text), classical candidates are skipped.
@@ -287,9 +287,10 @@ class AutoStrategy(Strategy):
             check_choice("baselines", b, ["none", "classical"])
         for config in candidates:
             name, options = _named_option("candidates", config)
-            if name in ("none", "classical"):
-                raise ValueError(f"candidates must not include {name!r}: it is a baseline (use "
-                                 f"baselines: [{name}])")
+            if name in ("none", "classical") and not options:
+                raise ValueError(f"candidates must not include plain {name!r}: it is a baseline (use "
+                                 f"baselines: [{name}]; a configured one, e.g. classical with a mixer, "
+                                 "is a candidate)")
             try:
                 klass = registry.get("strategy", name)
             except ValueError as exc:
@@ -374,11 +375,21 @@ class AutoStrategy(Strategy):
         chosen, reason = search.choose()
         plan = search.final_plan(chosen)
         info = dict(plan.info)
+        resolution = search.resolution()
+        close = search.closest_gap()
+        if close is not None and 0.0 < close < resolution:
+            info["warnings"] = [*info.get("warnings", []), (
+                f"auto: the best candidates' validation {self.metric} differ by {close:.4f}, less than "
+                f"the {resolution:.4f} its validation data can resolve (one scored sample"
+                f"{' of the minority class' if self.metric == 'pr_auc' else ''}); the choice is close to "
+                "a coin flip: use more validation data (split.val_per_class or val_fraction) or "
+                "protocol: kfold")]
         info.update({
             "chosen": dict(chosen["config"]),
             "chosen_label": chosen["label"],
             "chosen_score": chosen["score"],
             "decision": reason,
+            "resolution": resolution,
             "scores": {r["label"]: r["score"] for r in search.history},
             "protocol": self.protocol,
             "metric": self.metric,
@@ -687,6 +698,25 @@ class _Search:
                                f"{best_new['gain_stderr']:.4f} = {bound:.4f} is not above margin {margin}")
         return best_new, (f"{what} beats the baselines: score {best_new['score']:.4f} > "
                           f"{best_base['score']:.4f}, paired gain bound {bound:.4f} > {margin}")
+
+    def resolution(self) -> float:
+        """The smallest score difference the scored data can show: one sample of the smallest
+        scored set (of its minority class for ``pr_auc``)."""
+        if self.auto.metric == "pr_auc":
+            from genaug.train.tabular_metrics import minority_class
+
+            pos = minority_class(self.labeled.class_counts())
+            sizes = [int((e.score.y == pos).sum()) for e in self.evals]
+        else:
+            sizes = [len(e.score) for e in self.evals]
+        return 1.0 / max(min(sizes), 1)
+
+    def closest_gap(self) -> float | None:
+        """The score gap between the best challenger and the best baseline (None without both)."""
+        best_base, best_new = self.best(("baseline",)), self.best(_CHALLENGERS)
+        if best_base is None or best_new is None:
+            return None
+        return abs(best_new["mean"] - best_base["mean"])
 
     def final_plan(self, record: dict[str, Any]) -> TrainingPlan:
         """The chosen record's plan prepared on the whole split (cached with ``val_halves``)."""

@@ -60,6 +60,7 @@ def run(spec: ExperimentSpec, *, progress: ProgressCallback | None = None) -> Re
                 data,
                 labeled_per_class=size,
                 val_per_class=spec.split.val_per_class,
+                val_fraction=spec.split.val_fraction,
                 test_fraction=spec.split.test_fraction,
                 use_original_split=spec.split.use_original_split,
                 seed=derive_seed(seed, "split"),

@@ -84,17 +84,44 @@ class StrategySpec(BaseModel):
         return self.label or self.name
 
 
+#: The validation share of each class with ``labeled_per_class: all`` and no val setting.
+DEFAULT_VAL_FRACTION = 0.2
+
+
 class SplitSpec(_Strict):
     """How to draw the low-data split; ``labeled_per_class`` may list several sizes.
 
     ``labeled_per_class: all`` labels every row outside test and val, keeping the class
-    imbalance (imbalanced tabular data); it cannot be mixed with sizes.
+    imbalance (imbalanced tabular data); it cannot be mixed with sizes. ``val_fraction``, when
+    set, takes a stratified share of each class for validation instead of ``val_per_class``
+    rows; it is
+    the default (:data:`DEFAULT_VAL_FRACTION`) with ``labeled_per_class: all`` when neither is
+    given, so an imbalanced table's validation split keeps its class balance and has enough
+    minority rows to tell candidates apart.
     """
 
     labeled_per_class: list[int | Literal["all"]] = Field(default_factory=lambda: [10])
     val_per_class: int = 10
+    val_fraction: float | None = None
     test_fraction: float = 0.3
     use_original_split: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_val_fraction(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        all_labels = data.get("labeled_per_class") in ("all", ["all"])
+        if all_labels and not {"val_per_class", "val_fraction"} & set(data):
+            return {**data, "val_fraction": DEFAULT_VAL_FRACTION}
+        return data
+
+    @field_validator("val_fraction")
+    @classmethod
+    def _val_fraction(cls, v: float | None) -> float | None:
+        if v is not None and not 0 < v < 1:
+            raise ValueError(f"val_fraction must be in (0, 1); got {v}")
+        return v
 
     @field_validator("labeled_per_class", mode="before")
     @classmethod

@@ -305,9 +305,10 @@ class TabularAuto(AutoStrategy):
         configs = _DEFAULT_CANDIDATES if candidates is None else candidates
         if not isinstance(configs, list | tuple) or not configs:
             raise ValueError(f"candidates must list at least one strategy; got {candidates!r}")
-        is_base = [named(c, "candidate")[0] in ("none", "classical") for c in configs]
+        parsed = [named(c, "candidate") for c in configs]
+        is_base = [name in ("none", "classical") and not options for name, options in parsed]
         super().__init__(
-            synthesizers=[], baselines=[c for c, b in zip(configs, is_base, strict=True) if b],
+            synthesizers=[], baselines=[p[0] for p, b in zip(parsed, is_base, strict=True) if b],
             candidates=[c for c, b in zip(configs, is_base, strict=True) if not b], model=model,
             protocol="kfold", folds=folds, metric="pr_auc", repeats=1, penalty=0.0, margin=margin,
             search="grid", n_trials=1,
