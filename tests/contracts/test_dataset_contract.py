@@ -108,8 +108,8 @@ WRITERS: dict[str, tuple[Callable[[Path, int, int], dict], str]] = {
 }
 # Options of built-ins whose default size is slow to generate.
 BUILTIN_OPTIONS: dict[str, dict] = {"mnist1d": {"num_samples": 100}}
-# Built-ins that take seconds on every load (no cache): loaded once, not twice.
-SLOW_TO_LOAD = {"janeausten"}
+# Built-ins that take long on every load (no cache; janeausten ~5 s): loaded once, not twice.
+SLOW_TO_LOAD = {"janeausten", "kddcup_buffer_overflow_vs_back", "kddcup_rootkit_imap_vs_back"}
 
 INFOS = {info.name: info for info in list_datasets()}
 NAMES = [n for n in registry.available("dataset")

@@ -54,6 +54,7 @@ PARAMS: dict[str, dict] = {
                  "projection_dim": 8},
     "dpt": {"synthesizer": CVAE, "n_per_class": 3, "teacher": {**LOGREG, "n_aug_copies": 1},
             "threshold": 0.0, "memorization": False},
+    "online_generative": {"synthesizer": CVAE, "fraction": 0.5, "use_pool": False},
 }
 # The data each strategy is checked on ("mixed": an imbalanced table with categorical columns).
 DATA: dict[str, tuple[str, ...]] = {
@@ -61,6 +62,7 @@ DATA: dict[str, tuple[str, ...]] = {
     "resample": ("mixed", "tabular"), "synthesize": ("mixed",), "tabular_auto": ("mixed",),
     "generative": ("image",), "generative+classical": ("signal",), "auto": ("image",),
     "fixmatch": ("image",), "uda": ("signal",), "pretrain": ("image",), "dpt": ("image",),
+    "online_generative": ("image",),
 }
 CASES = [(n, m) for n in NAMES for m in DATA.get(n, ())]
 IDS = [f"{n}-{m}" for n, m in CASES]
