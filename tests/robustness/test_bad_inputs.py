@@ -329,6 +329,23 @@ def _pretrained_config(folder: Path) -> None:
     (folder / "config.json").write_text(json.dumps(config))
 
 
+def _pretrained(files: dict[str, bytes]) -> Builder:
+    """``pretrained_diffusion`` fitted with ``model_dir`` a folder holding ``files``."""
+    def build(tmp: Path, ctx: dict[str, Path]) -> Action:
+        import torch
+
+        from genaug.data.labeled import LabeledData
+        from genaug.synth.pretrained import PretrainedDiffusion
+
+        pipe = _mkdir(tmp / "pipe")
+        for name, data in files.items():
+            write(pipe / name, data)
+        images = LabeledData(torch.rand(3, 1, 8, 8), [0, 1, 2], ("a", "b", "c"), "image")
+        return lambda: PretrainedDiffusion(model_dir=str(pipe), num_inference_steps=2).fit(images)
+
+    return build
+
+
 # ----- stores -----------------------------------------------------------------------------------
 def _store(mutate: Callable[[Path], None], action: str = "read") -> Builder:
     def build(tmp: Path, ctx: dict[str, Path]) -> Action:
@@ -890,6 +907,17 @@ case("model-copula-modality-image", _model("copula", _config(_set(("state", "mod
 case("model-copula-no-schema", _model("copula", _config(_delete(("state", "schema_")))), ModelFileError,
      "config.json")
 case("model-pretrained-path-in-config", _model("cvae", _pretrained_config), ModelFileError, "config.json")
+case("model-pretrained-no-index", _pretrained({}), MissingPathError, "model_index.json")
+case("model-pretrained-index-invalid", _pretrained({"model_index.json": b"{oops"}), ModelFileError,
+     "model_index.json")
+case("model-pretrained-index-list", _pretrained({"model_index.json": b"[]"}), ModelFileError,
+     "model_index.json")
+case("model-pretrained-pickle-weights", _pretrained({
+    "model_index.json": json.dumps({"_class_name": "DDPMPipeline", "unet": ["diffusers", "UNet2DModel"],
+                                    "scheduler": ["diffusers", "DDPMScheduler"]}).encode(),
+    "unet/config.json": b'{"_class_name": "UNet2DModel", "sample_size": 8}',
+    "unet/diffusion_pytorch_model.bin": b"\x80\x04 pickled, never loaded",
+    "scheduler/scheduler_config.json": b'{"_class_name": "DDPMScheduler"}'}), ModelFileError, "pipe")
 case("model-unknown-load-argument", _model("cvae", lambda f: None, model_dir="/etc"), TypeError, "model_dir")
 if not __import__("torch").cuda.is_available():
     case("model-config-device-cuda", _model("cvae", _config(_set(("params", "device"), "cuda"))),

@@ -231,13 +231,20 @@ class PretrainedDiffusion(Synthesizer):
 
     # ----- loading ----------------------------------------------------------------------------
     def _is_text_pipeline(self) -> bool:
+        from genaug.errors import MissingPathError, ModelFileError
+
         index = Path(self.model_dir) / "model_index.json"
+        accepted = "a folder written by a diffusers pipeline's save_pretrained (with model_index.json)"
         if not index.is_file():
-            raise FileNotFoundError(
-                f"{index} not found; model_dir must be a folder written by a diffusers pipeline's "
-                "save_pretrained (with model_index.json)"
-            )
-        components = json.loads(index.read_text(encoding="utf-8"))
+            raise MissingPathError("does not exist", path=index, argument="model_dir", accepted=accepted)
+        try:
+            components = json.loads(index.read_bytes().decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
+            raise ModelFileError(f"is not valid UTF-8 JSON ({type(err).__name__})", path=index,
+                                 argument="model_dir", accepted=accepted) from None
+        if not isinstance(components, dict):
+            raise ModelFileError(f"holds a JSON {type(components).__name__}, not an object", path=index,
+                                 argument="model_dir", accepted=accepted)
         return any(components.get(name) not in (None, [None, None]) for name in _TEXT_COMPONENTS)
 
     def _load_pipeline(self) -> Any:
@@ -256,7 +263,18 @@ class PretrainedDiffusion(Synthesizer):
         # Loading may initialise modules from the global RNG before the weights overwrite them.
         with torch.random.fork_rng(devices=[]), _quiet_diffusers(), warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*torch_dtype.*", category=FutureWarning)
-            pipe = loader.from_pretrained(str(self.model_dir), local_files_only=True, **kwargs)
+            # safetensors only: a pipeline folder with pickled (.bin) weights is refused, not unpickled
+            try:
+                pipe = loader.from_pretrained(str(self.model_dir), local_files_only=True,
+                                              use_safetensors=True, **kwargs)
+            except (OSError, ValueError, TypeError, KeyError, AttributeError, RuntimeError) as err:
+                from genaug.errors import ModelFileError, one_line
+
+                raise ModelFileError(
+                    f"cannot be loaded as a diffusers pipeline: {type(err).__name__}: {one_line(err, 300)}",
+                    path=self.model_dir, argument="model_dir",
+                    accepted="a folder written by a diffusers pipeline's save_pretrained (safetensors)",
+                ) from None
         pipe = pipe.to(self.device)
         if hasattr(pipe, "set_progress_bar_config"):
             pipe.set_progress_bar_config(disable=True)
