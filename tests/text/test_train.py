@@ -75,3 +75,21 @@ def test_consistency_training_runs_and_texts_pack_round_trip():
     assert [r["step"] for r in clf.history_] == [10, 20]
     texts = ["", "caf\u00e9", "\U0001f600 emoji", "plain"]
     assert unpack_texts(*pack_texts(texts)) == texts
+
+
+def test_text_corruption_suite_at_five_severities():
+    from genaug.train import evaluate_corruptions
+    from genaug.train.text_corruptions import TEXT_CORRUPTIONS
+
+    data = topics(2)
+    clf = TfidfLogRegClassifier(C_grid=[10.0]).fit(data, generator=0)
+    out = evaluate_corruptions(clf, data, severities=(1, 3, 5), generator=0)
+    assert set(out["accuracy"]) == set(TEXT_CORRUPTIONS) and out["clean_accuracy"] == 1.0
+    assert 0.0 <= out["mca"] <= 1.0
+    texts = list(data.x)
+    for name, fn in TEXT_CORRUPTIONS.items():
+        assert fn(texts, 0, generator=0) == texts
+        mild, hard = fn(texts, 1, generator=0), fn(texts, 5, generator=0)
+        changed = [sum(a != b for a, b in zip(t, texts, strict=True)) for t in (mild, hard)]
+        assert changed[0] <= changed[1] and changed[1] > 0, name
+        assert fn(texts, 3, generator=7) == fn(texts, 3, generator=7)

@@ -3,7 +3,8 @@
 Per-stage defaults: classical augmentation is EDA (Wei & Zou 2019) at its recommended small
 rates (alpha = 0.1 for each of the four word ops, one op per sample); the classifier is the
 TF-IDF + logistic regression baseline (``tfidf_logreg``); quality metrics use hashed word
-n-grams (no download).
+n-grams (no download); robustness uses the ``text`` corruption suite of
+:mod:`genaug.train.text_corruptions` (typos, OCR errors, homoglyphs, word deletion).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ class TextModality(Modality):
     shape_doc: ClassVar[str] = "list of N str"
     feature_extractor: ClassVar[dict[str, Any] | None] = {"name": "hashing_text"}
     default_model: ClassVar[dict[str, Any] | None] = {"name": "tfidf_logreg"}
+    corruption_suite: ClassVar[str | None] = "text"
     arrow_dtype: ClassVar[str] = "string"
     numeric: ClassVar[bool] = False
     array_ndims: ClassVar[tuple[int, ...]] = (1,)

@@ -144,10 +144,11 @@ def evaluate_corruptions(
         accuracy[name] = {}
         for level in levels:
             g = torch.Generator().manual_seed(derive_seed(seed, "corruption", name, level))
-            x = torch.cat([
+            parts = [
                 functions[name](data.x[i:i + batch_size], level, generator=g)
                 for i in range(0, len(data), batch_size)
-            ])
+            ]
+            x = torch.cat(parts) if isinstance(parts[0], torch.Tensor) else [t for p in parts for t in p]
             corrupted = LabeledData(x, data.y, data.class_names, data.modality, data.meta)
             accuracy[name][level] = _accuracy(clf, corrupted)
     per_corruption = {name: float(np.mean(list(acc.values()))) for name, acc in accuracy.items()}
