@@ -18,6 +18,9 @@ steps, one initialisation per (seed, size): ``derive_seed(seed, "train", size)``
 * ``dpt``: the same, plus a ``cvae`` (``--cvae-steps``) fitted on labeled + pseudo-labeled
   samples (the rest of the pool unlabeled), ``--dpt-per-class`` samples per class, ``dedup``
   filter, fused with the student's training set;
+* ``cvae_pool``: today's generator for comparison: ``generative+classical`` with the same
+  ``cvae`` fitted on the labeled samples + the label-hidden pool, ``dedup`` filter (not in the
+  default list; its memorized share is recorded next to ``dpt``'s);
 * ``svm_rbf``: scikit-learn's RBF SVM on the labeled samples (grid-searched C, gamma);
 * ``best_on_val``: for each seed, the method (of those above) with the highest validation
   accuracy: selection on validation only.
@@ -52,7 +55,8 @@ from genaug.modalities import get_modality
 from genaug.rng import derive_seed
 from genaug.train import metrics
 
-METHODS = ("none", "classical", "pseudo_label", "fixmatch", "pretrain", "dpt_nogen", "dpt", "svm_rbf")
+METHODS = ("none", "classical", "pseudo_label", "fixmatch", "pretrain", "dpt_nogen", "dpt", "svm_rbf",
+           "cvae_pool")
 POOL_NO_GEN = ("pseudo_label", "fixmatch", "pretrain", "dpt_nogen")
 
 
@@ -70,6 +74,8 @@ def strategy_config(method: str, args: argparse.Namespace, model: dict[str, Any]
         "dpt": {"name": "dpt", "synthesizer": {"name": "cvae", "steps": args.cvae_steps},
                 "n_per_class": args.dpt_per_class, **dpt},
         "svm_rbf": None,
+        "cvae_pool": {"name": "generative+classical", "n_per_class": args.dpt_per_class, "filter": "dedup",
+                      "synthesizer": {"name": "cvae", "steps": args.cvae_steps}},
     }[method]
 
 
@@ -94,6 +100,10 @@ def run_one(method: str, parts: Any, seed: int, size: int, args: argparse.Namesp
         info = {k: v for k, v in plan.info.items()
                 if isinstance(v, int | float | str | list) and k != "augmenter"}
         n_train = len(plan.train)
+        if method == "cvae_pool" and plan.synthetic is not None and len(plan.synthetic):
+            from genaug.experiment.pool import _memorized_share
+
+            info["memorized_share_vs_labeled"] = _memorized_share(parts.labeled, plan.synthetic)
         history = getattr(clf, "history_", None)
         if history and "mask_rate" in history[-1]:
             info["final_mask_rate"] = history[-1]["mask_rate"]
@@ -164,9 +174,14 @@ def summarize(paths: list[str]) -> None:
             print(f"| {m} | " + " | ".join(cells) + f" | {secs:.0f} |")
         print(f"(best pool method without generation: {best_pool})")
         if "dpt" in methods:
-            shares = [methods["dpt"][s]["info"].get("memorized_share") for s in seeds]
+            shares = [(methods["dpt"][s]["info"].get("memorized_share"),
+                       methods["dpt"][s]["info"].get("memorized_share_vs_labeled")) for s in seeds]
             kept = [methods["dpt"][s]["info"].get("pseudo_share") for s in seeds]
-            print(f"dpt memorized share of kept samples: {shares}; pseudo-labeled share of pool: {kept}")
+            print(f"dpt memorized share of kept samples (vs real+pseudo, vs labeled): {shares}; "
+                  f"pseudo-labeled share of pool: {kept}")
+        if "cvae_pool" in methods:
+            print("cvae_pool memorized share vs labeled:",
+                  [methods["cvae_pool"][s]["info"].get("memorized_share_vs_labeled") for s in seeds])
         if "fixmatch" in methods:
             rates = [round(methods["fixmatch"][s]["info"].get("final_mask_rate", -1), 3) for s in seeds]
             print("fixmatch final mask rate:", rates)
@@ -177,7 +192,7 @@ def main() -> None:
     parser.add_argument("--datasets", nargs="+", default=["digits", "mnist1d", "opencv-digits"])
     parser.add_argument("--sizes", nargs="+", type=int, default=[5, 10])
     parser.add_argument("--seeds", nargs="+", type=int, default=list(range(10)))
-    parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
+    parser.add_argument("--methods", nargs="+", default=list(METHODS[:-1]), choices=METHODS)
     parser.add_argument("--steps", type=int, default=200, help="classifier steps (every method)")
     parser.add_argument("--val-per-class", type=int, default=10)
     parser.add_argument("--pseudo-per-class", type=int, default=100)

@@ -262,7 +262,10 @@ class DPTStrategy(Strategy):
             (real + generated, with consistency training on the pool).
         student_consistency: FixMatch options for a ``fixmatch`` student.
         augment: classical augmenter config of the student (``None``: the modality default).
-        memorization: record the memorized share of the kept samples (against real + pseudo).
+        memorization: record the memorized share of the kept generated samples against the
+            generator's training set (real + pseudo, ``memorized_share``) and against the
+            labeled samples alone (``memorized_share_vs_labeled``, what the runner's quality
+            metrics measure for the other generators).
     """
 
     def __init__(self, *, synthesizer: dict[str, Any] | str | None = "cvae", n_per_class: int = 100,
@@ -353,6 +356,7 @@ class DPTStrategy(Strategy):
                          "n_generated_kept": len(generated)})
             if self.memorization and len(generated):
                 info["memorized_share"] = _memorized_share(gen_data, generated)
+                info["memorized_share_vs_labeled"] = _memorized_share(_core(labeled), generated)
             generated = generated.with_meta(origin=np.full(len(generated), "generated"),
                                             weight=np.ones(len(generated)))
             extras = fuse_data(extras, generated)
