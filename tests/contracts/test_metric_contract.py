@@ -81,6 +81,10 @@ SPEC: dict[str, Case] = {
     "tabular_privacy": Case(data=TABLE_DATA, headline=("dcr_median", "exact_copy_share"),
                             copies_are_best=False,
                             same={"dcr_median": (0.0, 1e-9), "exact_copy_share": (1.0, 0.0)}),
+    "distinct_n": Case(data=("text",), headline=("distinct_1", "distinct_2")),
+    "self_bleu": Case(data=("text",), headline=("self_bleu",)),
+    "ngram_copy": Case(params={"n": 3}, data=("text",), headline=("ngram_copy", "exact_copy"),
+                       copies_are_best=False, same={"ngram_copy": (1.0, 0.0), "exact_copy": (1.0, 0.0)}),
     # hist_gb inside TSTR needs 40+ training rows to split at all (min_samples_leaf=20); two
     # classes: one tree per boosting round instead of three.
     "tstr": Case(data=TABLE_DATA, headline=("tstr_pr_auc", "tstr_balanced_accuracy"), sizes=(24, 20),
@@ -89,6 +93,25 @@ SPEC: dict[str, Case] = {
 NAMES = _names()
 CASES = [(n, m) for n in NAMES if n in SPEC for m in SPEC[n].data]
 IDS = [f"{n}-{m}" for n, m in CASES]
+
+# Known bugs, each an xfail(strict=True) case until fixed: {(test, metric): what is wrong}.
+TEXT_METRICS = ("distinct_n", "self_bleu", "ngram_copy")
+BUGS: dict[tuple[str, str], str] = {
+    **{("empty", n): f"bug: {n} on an empty synthetic set returns 0.0 (a finite score) instead of "
+                     "raising or NaN (src/genaug/quality/text.py)" for n in TEXT_METRICS},
+    **{("modality", n): f"bug: {n} on non-text data fails with AttributeError ('Tensor' object has no "
+                        "attribute 'lower') instead of a TypeError naming text (src/genaug/quality/text.py)"
+       for n in TEXT_METRICS},
+}
+
+
+def _marked(test: str, cases: list[tuple[str, ...]]) -> list:
+    out = []
+    for case in cases:
+        reason = BUGS.get((test, case[0]))
+        marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+        out.append(pytest.param(*case, marks=marks, id="-".join(case)))
+    return out
 
 
 def make(name: str, modality: str = "image", **overrides) -> Metric:
@@ -172,7 +195,7 @@ def test_identical_inputs_score_as_the_same_data(name, modality, make_data) -> N
             assert same[key] < far[key], f"{key}: identical {same[key]} should be below different {far[key]}"
 
 
-@pytest.mark.parametrize(("name", "modality"), CASES, ids=IDS)
+@pytest.mark.parametrize(("name", "modality"), _marked("empty", CASES))
 def test_bad_input_raises_naming_the_problem(name, modality, make_data) -> None:
     real, synthetic = pair(make_data, name, modality)
     metric = make(name, modality)
@@ -194,11 +217,12 @@ def test_bad_input_raises_naming_the_problem(name, modality, make_data) -> None:
         assert all(np.isnan(out[k]) for k in SPEC[name].headline), out
 
 
-TABLE_ONLY = [n for n in NAMES if n in SPEC and "image" not in SPEC[n].data]
+# Metrics that take one modality only (tabular or text) refuse the others, naming theirs.
+SINGLE = [(n, SPEC[n].data[0]) for n in NAMES if n in SPEC and "image" not in SPEC[n].data]
 
 
-@pytest.mark.parametrize("name", TABLE_ONLY)
-def test_tabular_metrics_refuse_other_modalities(name, make_data) -> None:
+@pytest.mark.parametrize(("name", "takes"), _marked("modality", SINGLE))
+def test_single_modality_metrics_refuse_other_modalities(name, takes, make_data) -> None:
     real, synthetic = make_data("image", per_class=6, seed=0), make_data("image", per_class=6, seed=1)
-    with pytest.raises(TypeError, match="tabular"):
+    with pytest.raises(TypeError, match="tabular" if takes == "mixed" else takes):
         make(name)(real, synthetic)
