@@ -140,6 +140,9 @@ def test_other_classes_or_modality_are_refused(name, modality, make_data) -> Non
         f(renamed)
     with pytest.raises(TypeError, match="LabeledData"):
         f.score(synthetic.x)
+    other = make_data("signal" if modality == "image" else "image", per_class=2)
+    with pytest.raises(ValueError, match="modality"):
+        f(other)
 
 
 THRESHOLD_CASES = [(n, m) for n, m in CASES if n in THRESHOLDS]
