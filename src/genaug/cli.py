@@ -148,6 +148,8 @@ def run_cmd(
     """Run the experiment described by SPEC.yaml."""
     from genaug.experiment import ExperimentSpec
 
+    if out is not None:
+        _check_out(out)  # the cheapest check first
     spec = ExperimentSpec.from_yaml(spec_path)
     if seed is not None:
         seeds = [seed + i for i in range(len(spec.seeds))]
