@@ -48,6 +48,7 @@ def _run_spec(spec, out: Path, quiet: bool, threads: int = 1, mlflow: str | None
     import torch
 
     from genaug.experiment import run_to_folder
+    from genaug.experiment.console import summary_table, warning_lines
 
     out = _check_out(out)
     if mlflow is not None:  # fail before the experiment, not after it
@@ -80,9 +81,11 @@ def _run_spec(spec, out: Path, quiet: bool, threads: int = 1, mlflow: str | None
         # Piped output (logs, CI) has no width; 80 columns would wrap the table's cells.
         table_console = console if console.is_terminal else Console(width=120)
         data = results.to_dict()
-        table_console.print(_summary_table(data, elapsed))
+        table_console.print(summary_table(data, elapsed))
         if data.get("headline"):
             table_console.print(data["headline"]["sentence"], highlight=False)
+        for line in warning_lines(data):
+            table_console.print(line, style="yellow", highlight=False)
     console.print(f"results: {results_path}")
     console.print(f"report:  {report_path}")
     if mlflow is not None:
@@ -90,24 +93,6 @@ def _run_spec(spec, out: Path, quiet: bool, threads: int = 1, mlflow: str | None
 
         run_id = log_to_mlflow(results, mlflow, artifacts=[results_path, report_path])
         console.print(f"mlflow:  run {run_id} in {mlflow_uri(mlflow)}")
-
-
-def _summary_table(results: dict, elapsed: float) -> Table:
-    table = Table(title=f"{results['spec']['name']}  ({elapsed:.0f} s)")
-    for col in ("strategy", "labels/class", "test acc %", "macro-F1 %", "gap %", "ECE", "seconds"):
-        table.add_column(col, justify="left" if col == "strategy" else "right", no_wrap=col != "strategy")
-
-    def pct(ci):
-        return f"{100 * ci['mean']:.1f} ± {100 * ci['std']:.1f}" if ci else "-"
-
-    for row in results["summary"]:
-        ece = row.get("test_ece")
-        table.add_row(
-            row["strategy"], str(row["labeled_per_class"]), pct(row.get("test_accuracy")),
-            pct(row.get("test_macro_f1")), pct(row.get("gap_accuracy")),
-            f"{ece['mean']:.3f}" if ece else "-", f"{row['seconds']:.1f}",
-        )
-    return table
 
 
 def _check_out(out: Path) -> Path:
@@ -126,11 +111,20 @@ def demo(
     quiet: QuietOption = False,
     threads: ThreadsOption = 1,
     mlflow: MlflowOption = None,
+    modality: Annotated[str, typer.Option(
+        help="image: digits (the default); text: fortunes topics (Debian package fortunes)."
+    )] = "image",
 ) -> None:
     """Digits, 10 labels per class + unlabeled pool: none / classical / CVAE / auto, and an RBF SVM."""
+    from genaug.errors import GenaugError
     from genaug.experiment.demo import demo_spec
+    from genaug.experiment.text_demo import text_demo_spec
 
-    _run_spec(demo_spec(seed), out, quiet, threads, mlflow)
+    demos = {"image": demo_spec, "text": text_demo_spec}
+    if modality not in demos:
+        raise GenaugError(f"no demo for modality {modality!r}", argument="--modality",
+                          accepted=" or ".join(repr(m) for m in demos))
+    _run_spec(demos[modality](seed), out, quiet, threads, mlflow)
 
 
 @app.command("run")
