@@ -93,7 +93,10 @@ def run_one(method: str, parts: Any, seed: int, size: int, args: argparse.Namesp
     else:
         options = {k: v for k, v in config.items() if k != "name"}
         strategy = registry.create("strategy", config["name"], **options)
-        plan = strategy.prepare(parts, generator=derive_seed(seed, "prepare", method, size))
+        # dpt and dpt_nogen share the prepare seed: the same teacher and pseudo-labels, so the pair
+        # differs only in the generation.
+        key = "dpt" if method == "dpt_nogen" else method
+        plan = strategy.prepare(parts, generator=derive_seed(seed, "prepare", key, size))
         prepare = time.perf_counter() - t0
         clf = registry.create("model", model["name"], **{k: v for k, v in model.items() if k != "name"})
         fit_plan(clf, plan, parts.val, generator=derive_seed(seed, "train", size), label=method)
