@@ -174,3 +174,20 @@ def test_auto_records_the_smallest_difference_its_validation_data_resolves() -> 
     gap = abs(info["history"][1]["mean"] - info["history"][0]["mean"])
     warned = any("coin flip" in w for w in info.get("warnings", []))
     assert warned == (0 < gap < info["resolution"])
+
+
+def test_the_console_table_leads_with_the_answers_metric_and_prints_warnings() -> None:
+    from rich.console import Console
+
+    from genaug.experiment.console import summary_table, warning_lines
+
+    res = _results({"none": (0.3, 0.3), "class_weight": (0.4, 0.5)}, pr_auc=True,
+                   info={"class_weight": {"warnings": ["something odd"]}})
+    data = res.to_dict()
+    console = Console(width=160, record=True)
+    console.print(summary_table(data, 1.0))
+    text = console.export_text()
+    header = next(line for line in text.splitlines() if "strategy" in line)
+    assert header.index("minority PR-AUC % *") < header.index("test acc %")
+    assert "the answer's metric: minority PR-AUC" in text
+    assert warning_lines(data) == ["warning: class_weight: something odd (seeds [0, 1, 2])"]
