@@ -989,6 +989,11 @@ case("store-resume-other-seed", _store(_manifest(_other_seed), action="write"), 
 case("store-resume-manifest-list", _store(_manifest_bytes(b"[]"), action="write"), StoreError,
      "manifest.json")
 
+case("store-root-is-file", lambda t, c: (write(t / "store", b"x"), _resume(t / "store"))[1], StoreError,
+     "store")
+case("store-checkpoint-missing", _call("genaug.data.store:describe_generator", lambda t: ("cvae",),
+                                       checkpoint="/nonexistent/ckpt"), MissingPathError, "checkpoint")
+
 # output paths (the API)
 case("out-is-file", _out_check(_a_file), OutputPathError, "--out")
 case("out-parent-is-file", _out_check(lambda t: _a_file(t, "f") / "sub" / "out"), OutputPathError, "--out")

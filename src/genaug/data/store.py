@@ -154,7 +154,8 @@ def describe_generator(name: str, *, config: Mapping[str, Any] | None = None,
         if path.is_dir():
             path = path / WEIGHTS_NAME
         if not path.is_file():
-            raise FileNotFoundError(f"checkpoint {path} not found; pass a weights file or a save() folder")
+            raise MissingPathError("does not exist", path=path, argument="checkpoint",
+                                   accepted="a weights file or a folder written by save()")
         ckpt_hash = file_sha256(path)
     return {
         "name": name,
@@ -482,6 +483,9 @@ class SyntheticStore:
             "shard_size": int(shard_size),
             "total_per_class": {str(c): n for c, n in totals.items()},
         }
+        if self.root.exists() and not self.root.is_dir():
+            raise StoreError("is an existing file, not a store folder", path=self.root,
+                             accepted="a folder (existing or to be created)")
         self.root.mkdir(parents=True, exist_ok=True)
         with _exclusive_lock(self.root):
             self._clean_temp_files()
