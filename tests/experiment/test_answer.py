@@ -191,3 +191,14 @@ def test_the_console_table_leads_with_the_answers_metric_and_prints_warnings() -
     assert header.index("minority PR-AUC % *") < header.index("test acc %")
     assert "the answer's metric: minority PR-AUC" in text
     assert warning_lines(data) == ["warning: class_weight: something odd (seeds [0, 1, 2])"]
+
+
+def test_the_report_says_what_auto_chose_on_every_seed() -> None:
+    info = {"chosen": {"strategy": "classical"}, "chosen_label": "classical", "decision": "ties keep it",
+            "scores": {"none": 0.5, "classical": 0.6, "generative:x": 0.55}}
+    res = _results({"none": (0.7, 0.7), "classical": (0.75, 0.8), "auto": (0.75, 0.8)}, info={"auto": info})
+    page = render_report(res.to_dict())
+    assert "<h2>What auto chose</h2>" in page
+    assert page.count("<td>ties keep it</td>") == 0 and page.count("ties keep it") == 3  # one row per seed
+    assert "classical 0.600, generative:x 0.550, none 0.500" in page
+    assert "What auto chose" not in render_report(_results({"none": (0.7, 0.7)}).to_dict())

@@ -188,6 +188,31 @@ def _rows_table(real: list[list[Any]], syn: list[list[Any]], class_names: list[s
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
+def _auto_choices(runs: list[dict[str, Any]]) -> str:
+    """Per auto strategy and seed: what it chose, why, and its validation scores."""
+    esc = html.escape
+    rows = []
+    for r in runs:
+        info = r.get("info", {})
+        if "chosen_label" not in info and not isinstance(info.get("chosen"), dict):
+            continue
+        label = info.get("chosen_label") or info["chosen"].get("strategy", "?")
+        scores = info.get("scores") or {}
+        top = sorted(scores.items(), key=lambda kv: -kv[1])[:3]
+        shown = ", ".join(f"{esc(str(k))} {v:.3f}" for k, v in top)
+        why = esc(str(info.get("decision", "")))
+        rows.append(f"<tr><td>{esc(r['strategy'])}</td><td>{r['labeled_per_class']}</td><td>{r['seed']}</td>"
+                    f"<td>{esc(str(label))}</td><td style='white-space:normal'>{why}</td>"
+                    f"<td style='white-space:normal'>{shown}</td></tr>")
+    if not rows:
+        return ""
+    return ("<h2>What auto chose</h2><p class='sub'>Per seed: the candidate auto trained the final model "
+            "with, the reason, and the best validation scores of its search (penalised score, on "
+            "the auto's own selection metric).</p><table><thead><tr><th>strategy</th><th>labels/class</th>"
+            "<th>seed</th><th>chosen</th><th>why</th><th>best validation scores</th></tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>")
+
+
 def _warnings(items: list[dict[str, Any]]) -> str:
     if not items:
         return ""
@@ -236,6 +261,7 @@ genaug {esc(str(results.get('genaug_version', '')))}</p>
 ({esc(primary_name)}) in bold. Gap = train accuracy − test accuracy. Model selection and every
 "best" choice used the validation split only ({esc(selection_name)} column).</p>
 {_strategy_table(summary, primary, selection)}
+{_auto_choices(runs)}
 <h2>Comparisons</h2>
 <p class="sub">{esc(primary_name[:1].upper() + primary_name[1:])} difference (points) to <code>none</code>
 and to the best classical strategy (chosen on {esc(selection_name)}), paired by seed, with its 95%
