@@ -214,16 +214,24 @@ class _Lexical(_WordOp):
 
         return wordnet(self.wordnet_path)
 
-    def _candidates(self, tokens: list[str]) -> list[tuple[int, tuple[str, ...]]]:
-        wn = self._lexicon()
-        out = []
-        for i, tok in enumerate(tokens):
-            core = _split(tok)[1]
-            if self._free(core):
-                syn = tuple(s for s in wn.synonyms(core) if s.lower() not in self._protected)
-                if syn:
-                    out.append((i, syn))
-        return out
+    def _synonyms_at(self, tokens: list[str], i: int) -> tuple[str, ...]:
+        """Synonyms of the word at position ``i`` that may replace it (``()``: none or not free)."""
+        core = _split(tokens[i])[1]
+        if not self._free(core):
+            return ()
+        return tuple(s for s in self._lexicon().synonyms(core) if s.lower() not in self._protected)
+
+    def _draw_replacements(self, tokens: list[str], n: int, rng: np.random.Generator) -> list[list[Any]]:
+        """EDA's draw: free words in random order, each looked up until ``n`` are replaced (only
+        the words tried are looked up)."""
+        edits = []
+        for i in rng.permutation(len(tokens)).tolist():
+            if len(edits) == n:
+                break
+            syn = self._synonyms_at(tokens, i)
+            if syn:
+                edits.append([i, syn[int(rng.integers(len(syn)))]])
+        return sorted(edits)
 
 
 def _replace_edits(tokens: list[str], edits: list[list[Any]]) -> str:
@@ -265,12 +273,7 @@ class SynonymReplace(_Lexical):
 
     def _draw_one(self, text: str, rng: np.random.Generator) -> Any:
         tokens = text.split()
-        cands = self._candidates(tokens)
-        n = min(self._n(len(tokens)), len(cands))
-        if n == 0:
-            return []
-        picks = sorted(rng.choice(len(cands), size=n, replace=False).tolist())
-        return [[cands[k][0], cands[k][1][int(rng.integers(len(cands[k][1])))]] for k in picks]
+        return self._draw_replacements(tokens, self._n(len(tokens)), rng) if tokens else []
 
     def _apply_one(self, text: str, edits: Any) -> str:
         return _replace_edits(text.split(), edits) if edits else text
@@ -278,7 +281,7 @@ class SynonymReplace(_Lexical):
 
 @register("augmenter", "random_insert")
 class RandomInsert(_Lexical):
-    """Insert a random WordNet synonym of a random non-stop word at a random position, n times.
+    """Insert a WordNet synonym of each of n random non-stop words at a random position.
 
     Args:
         alpha: the number of insertions is ``max(1, round(alpha * n_words))``, alpha in [0, 1].
@@ -306,13 +309,10 @@ class RandomInsert(_Lexical):
 
     def _draw_one(self, text: str, rng: np.random.Generator) -> Any:
         tokens = text.split()
-        cands = self._candidates(tokens)
-        if not cands:
-            return []
+        sources = self._draw_replacements(tokens, self._n(len(tokens)), rng) if tokens else []
         edits, length = [], len(tokens)
-        for _ in range(self._n(len(tokens))):
-            _, syn = cands[int(rng.integers(len(cands)))]
-            edits.append([int(rng.integers(length + 1)), syn[int(rng.integers(len(syn)))]])
+        for _, word in sources:  # a synonym of a random word, at a random position
+            edits.append([int(rng.integers(length + 1)), word])
             length += 1
         return edits
 

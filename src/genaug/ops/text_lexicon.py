@@ -31,6 +31,7 @@ __all__ = ["WORDNET_DIR", "GloveNeighbours", "WordNet", "glove", "wordnet"]
 WORDNET_DIR = Path("/usr/share/wordnet")
 """Where Debian's ``wordnet-base`` installs the WordNet 3.0 database."""
 
+_MARKER = re.compile(r"\(.*\)$")  # adjective position markers such as "(a)"
 _POS = {"n": "noun", "v": "verb", "a": "adj", "r": "adv"}
 _RULES = {
     "n": [("s", ""), ("ses", "s"), ("xes", "x"), ("zes", "z"), ("ches", "ch"), ("shes", "sh"),
@@ -131,14 +132,15 @@ class WordNet:
         return _cached_antonyms(self, word.lower())
 
     def _synonyms(self, word: str) -> tuple[str, ...]:
-        seen: list[str] = []
-        bases = {lemma for _, lemma in self.lemmas(word)} | {word}
-        for pos, lemma in self.lemmas(word):
+        found = self.lemmas(word)
+        bases = {lemma for _, lemma in found} | {word}
+        seen: dict[str, None] = {}
+        for pos, lemma in found:
             for offset in self._offsets(pos, lemma):
                 for w in self._synset(pos, offset)[0]:
-                    w = re.sub(r"\(.*\)$", "", w).lower()
-                    if w not in bases and w not in seen:
-                        seen.append(w)
+                    w = (_MARKER.sub("", w) if "(" in w else w).lower()
+                    if w not in bases:
+                        seen[w] = None
         return tuple(s.replace("_", " ") for s in seen)
 
     def _antonyms(self, word: str) -> frozenset[str]:
