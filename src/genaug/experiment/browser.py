@@ -47,14 +47,17 @@ def _run(binary: str, args: list[str], timeout: float) -> subprocess.CompletedPr
         )
 
 
-def open_in_chromium(path: str | Path, *, screenshot: str | Path | None = None,
-                     window: tuple[int, int] = (1100, 2400), timeout: float = 60.0) -> BrowserCheck:
+def open_in_chromium(path: str | Path, *, screenshot: str | Path | None = None, width: int = 1100,
+                     max_height: int = 30000, timeout: float = 60.0) -> BrowserCheck:
     """Load ``path`` in headless Chromium; return its DOM and console messages.
 
     Args:
         path: an HTML file.
-        screenshot: where to write a PNG of the page, or None.
-        window: viewport (width, height) for the screenshot.
+        screenshot: where to write a full-page PNG, or None. Chromium draws the page into a
+            ``width`` x ``max_height`` window; the blank rows below the page's end are then
+            trimmed, so the PNG holds the whole page (up to ``max_height`` pixels).
+        width: viewport width for the screenshot.
+        max_height: the tallest page the screenshot holds whole.
         timeout: seconds per Chromium call.
 
     Raises:
@@ -74,8 +77,21 @@ def open_in_chromium(path: str | Path, *, screenshot: str | Path | None = None,
     if screenshot is not None:
         shot = Path(screenshot).resolve()
         shot.parent.mkdir(parents=True, exist_ok=True)
-        proc = _run(binary, [f"--screenshot={shot}", f"--window-size={window[0]},{window[1]}", url],
-                    timeout)
+        proc = _run(binary, [f"--screenshot={shot}", f"--window-size={width},{max_height}", url], timeout)
         if proc.returncode != 0 or not shot.is_file():
             raise RuntimeError(f"chromium screenshot failed: {proc.stderr[-2000:]}")
+        _trim_bottom(shot)
     return BrowserCheck(dom=dom, console=console, screenshot=shot)
+
+
+def _trim_bottom(png: Path, margin: int = 24) -> None:
+    """Cut the uniform rows below the page's last content (keeping ``margin`` of them)."""
+    import numpy as np
+    from PIL import Image
+
+    with Image.open(png) as img:
+        rgb = np.asarray(img.convert("RGB"))
+    background = rgb[-1, 0]
+    busy = np.flatnonzero((rgb != background).any(axis=(1, 2)))
+    bottom = min(len(rgb), (int(busy[-1]) + 1 if len(busy) else 1) + margin)
+    Image.fromarray(rgb[:bottom]).save(png)
