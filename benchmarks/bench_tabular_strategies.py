@@ -2,7 +2,12 @@
 
 For each dataset and seed: a stratified split (30% test, ``--val-per-class`` validation rows per
 class, every other row labeled: the class imbalance is kept), then each strategy prepares the
-training rows and a ``hist_gb`` classifier (200 trees) is trained and scored on the test split.
+training rows and each ``--models`` classifier is trained on them and scored on the test split
+(default ``hist_gb``: native categorical features, early stopping). A model name ending in
+``@codes`` sees the table as the matrix of category codes (no categorical encoding: how every
+classifier saw tables before they were encoded); ``hist_gb_200`` is ``hist_gb`` with 200 trees
+and no early stopping (the earlier default). ``hist_gb_200@codes`` reproduces the earlier
+classifier exactly; ``tabular_auto`` still selects its candidate with the current ``hist_gb``.
 Strategies: ``none``, ``class_weight``, ``resample`` (SMOTE; SMOTE-NC on mixed tables), one
 ``synthesize`` per synthesizer, and ``tabular_auto`` (picks by 3-fold CV PR-AUC on labeled+val).
 
@@ -17,6 +22,8 @@ Usage:
     .venv/bin/python benchmarks/bench_tabular_strategies.py --datasets yeast4 --seeds 0 1
     .venv/bin/python benchmarks/bench_tabular_strategies.py --out tabular.json
     .venv/bin/python benchmarks/bench_tabular_strategies.py --tables-from tabular.json
+    .venv/bin/python benchmarks/bench_tabular_strategies.py --models hist_gb_200@codes hist_gb \
+        logreg@codes logreg
 """
 
 from __future__ import annotations
@@ -30,11 +37,12 @@ import numpy as np
 import torch
 
 from genaug import registry
-from genaug.data import load_dataset, split
+from genaug.data import LabeledData, load_dataset, split
 from genaug.experiment.stats import mean_ci, paired_diff
 from genaug.quality.tabular import column_fidelity, correlation_difference, detection_auc, privacy_report
 from genaug.rng import derive_seed
 from genaug.train import evaluate_split
+from genaug.train.base import as_matrix
 
 SYNTH = {
     "gaussian_copula": {},
@@ -42,6 +50,28 @@ SYNTH = {
     "ctgan": {"steps": 500, "progress": False},
     "tabddpm": {"steps": 1000, "progress": False},
 }
+
+
+MODELS = {
+    "hist_gb": {"name": "hist_gb"},
+    "hist_gb_200": {"name": "hist_gb", "early_stopping": False},
+    "logreg": {"name": "logreg"},
+    "svm_rbf": {"name": "svm_rbf"},
+}
+
+
+def as_codes(data: LabeledData) -> LabeledData:
+    """``data`` with its table as the float matrix of category codes (no schema: no encoding)."""
+    return LabeledData(as_matrix(data.x), data.y, data.class_names, data.modality, meta=dict(data.meta))
+
+
+def fit_model(name: str, train: LabeledData, val: LabeledData, seed: int):
+    """Fit ``--models`` entry ``name`` (``<model>`` or ``<model>@codes``); return (clf, view)."""
+    base, _, view = name.partition("@")
+    cfg = MODELS[base]
+    prep = as_codes if view == "codes" else (lambda d: d)
+    clf = registry.create("model", cfg["name"], **{k: v for k, v in cfg.items() if k != "name"})
+    return clf.fit(prep(train), prep(val), generator=seed), prep
 
 
 def strategies(synths: list[str], auto: bool, ratio: str | float = "auto") -> dict[str, dict]:
@@ -92,6 +122,8 @@ def main() -> None:
     parser.add_argument("--ratio", default="auto",
                         help="minority/majority after resampling/synthesis: 'auto' (1.0) or a float")
     parser.add_argument("--only", nargs="+", default=None, help="run only these strategy labels")
+    parser.add_argument("--models", nargs="+", default=["hist_gb"],
+                        help=f"classifiers, each of {sorted(MODELS)}, optionally with '@codes'")
     parser.add_argument("--out", default=None)
     parser.add_argument("--tables-from", default=None, help="print the tables of a saved --out file")
     args = parser.parse_args()
@@ -119,16 +151,21 @@ def main() -> None:
                 plan = registry.create("strategy", cfg["name"], **opts).prepare(
                     parts, generator=derive_seed(seed, "prepare", label))
                 t1 = time.perf_counter()
-                clf = registry.create("model", "hist_gb").fit(plan.train, parts.val, generator=seed)
-                m = evaluate_split(clf, parts.labeled, parts.test)
-                row = {"dataset": ds, "seed": seed, "strategy": label, "seconds_prepare": t1 - t0,
-                       "n_train": len(plan.train), **{k: v for k, v in m.items() if k.startswith("test_")},
-                       "chosen": plan.info.get("chosen_label"),
-                       "n_copies_dropped": plan.info.get("n_copies_dropped")}
-                row.update(added_quality(parts, plan, seed))
-                rows.append(row)
-                print(json.dumps({k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()}),
-                      flush=True)  # fmt: skip
+                quality = added_quality(parts, plan, seed)
+                for model in args.models:
+                    t2 = time.perf_counter()
+                    clf, prep = fit_model(model, plan.train, parts.val, seed)
+                    m = evaluate_split(clf, prep(parts.labeled), prep(parts.test))
+                    row = {"dataset": ds, "seed": seed, "strategy": label, "model": model,
+                           "seconds_prepare": t1 - t0, "seconds_fit": time.perf_counter() - t2,
+                           "n_train": len(plan.train),
+                           **{k: v for k, v in m.items() if k.startswith("test_")},
+                           "chosen": plan.info.get("chosen_label"),
+                           "n_copies_dropped": plan.info.get("n_copies_dropped"),
+                           "n_trees": getattr(clf, "stopping_", {}).get("n_iter"), **quality}  # fmt: skip
+                    rows.append(row)
+                    short = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()}
+                    print(json.dumps(short), flush=True)
     if args.out:
         with open(args.out, "w", encoding="utf-8") as fh:
             json.dump(rows, fh, indent=1)
@@ -141,6 +178,36 @@ def _fmt(values: list[float]) -> str:
 
 
 def print_tables(rows: list[dict]) -> None:
+    """The tables of each model, then (with several models) minority PR-AUC side by side."""
+    models = list(dict.fromkeys(r.get("model", "hist_gb") for r in rows))
+    for model in models:
+        if len(models) > 1:
+            print(f"\n# Model: {model}")
+        print_model_tables([r for r in rows if r.get("model", "hist_gb") == model])
+    if len(models) < 2:
+        return
+    datasets = list(dict.fromkeys(r["dataset"] for r in rows))
+    labels = list(dict.fromkeys(r["strategy"] for r in rows))
+    print("\n## Minority PR-AUC (test) by model, mean over seeds\n")
+    print("| strategy | " + " | ".join(f"{ds} {m}" for ds in datasets for m in models) + " |")
+    print("|---" * (len(datasets) * len(models) + 1) + "|")
+    for s in labels:
+        cells = []
+        for ds in datasets:
+            for m in models:
+                key = (ds, s, m)
+                v = [r["test_pr_auc"] for r in rows
+                     if (r["dataset"], r["strategy"], r.get("model", "hist_gb")) == key]  # fmt: skip
+                cells.append(f"{np.mean(v):.3f}" if v else "-")
+        print(f"| {s} | " + " | ".join(cells) + " |")
+    trees = [r for r in rows if r.get("n_trees") is not None and r.get("model") == "hist_gb"]
+    if trees:
+        print("\nhist_gb trees kept by early stopping, mean [min, max] per dataset: " + "; ".join(
+            f"{ds} {np.mean(t):.0f} [{min(t)}, {max(t)}]" for ds in datasets
+            if (t := [r["n_trees"] for r in trees if r["dataset"] == ds])))  # fmt: skip
+
+
+def print_model_tables(rows: list[dict]) -> None:
     """Markdown tables: PR-AUC with 95% t-intervals over seeds; quality means; deltas vs SMOTE."""
     datasets = list(dict.fromkeys(r["dataset"] for r in rows))
     labels = list(dict.fromkeys(r["strategy"] for r in rows))

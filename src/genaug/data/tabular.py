@@ -270,12 +270,13 @@ class TableEncoder:
     an MLP, or a tree splitting on thresholds) sees an order that is not there. This encoder,
     fitted on the training rows, turns the code columns into what the model needs:
 
-    * ``"onehot"`` (linear and MLP models): scikit-learn's ``OneHotEncoder`` over the categories
-      observed in the training rows; the output is the non-categorical columns (in order) then
-      one 0/1 block per categorical column. :attr:`numeric_mask_` marks the non-categorical
-      output columns (the only ones a model should standardise).
+    * ``"onehot"`` (linear and MLP models): one 0/1 column per category observed in the training
+      rows (scikit-learn's ``OneHotEncoder(handle_unknown="ignore")``); the output is the
+      non-categorical columns (in order), then one 0/1 block per categorical column.
+      :attr:`numeric_mask_` marks the non-categorical output columns (the only ones a model
+      should standardise).
     * ``"ordinal"`` (histogram gradient boosting with native categorical splits): the observed
-      categories mapped to ``0 .. m-1`` by ``OrdinalEncoder``, columns kept in place;
+      categories mapped to ``0 .. m-1`` (as by ``OrdinalEncoder``), columns kept in place;
       :attr:`categorical_mask_` is the ``categorical_features`` mask to give the estimator.
 
     Codes are rounded to the nearest integer first (a mixer may interpolate them); negative codes
@@ -332,26 +333,19 @@ class TableEncoder:
             cats.append(seen if len(seen) else np.zeros(1))
         return self._build(cats)
 
-    def _build(self, categories: Sequence[np.ndarray]) -> TableEncoder:
-        from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder
-
+    def _build(self, categories: Sequence[Any]) -> TableEncoder:
         cats = [np.asarray(c, dtype=np.float64) for c in categories]
-        if len(cats) != len(self.categorical) or any(c.ndim != 1 or not len(c) for c in cats):
+        if len(cats) != len(self.categorical) or any(
+            c.ndim != 1 or not len(c) or not np.isfinite(c).all() or (np.diff(c) <= 0).any() for c in cats
+        ):
             raise ValueError(
-                f"need one non-empty category list per categorical column ({len(self.categorical)})"
+                f"need one sorted, finite, non-empty category list per categorical column "
+                f"({len(self.categorical)}); got {categories!r}"
             )
-        first = np.array([[c[0] for c in cats]])  # categories are given: fitting only validates them
         if self.method == "onehot":
-            self._sk = OneHotEncoder(
-                categories=cats, handle_unknown="ignore", sparse_output=False, dtype=np.float64
-            ).fit(first)
-            n_cat = sum(len(c) for c in cats)
             n_num = self.n_features - len(self.categorical)
-            self.numeric_mask_ = np.r_[np.ones(n_num, bool), np.zeros(n_cat, bool)]
+            self.numeric_mask_ = np.r_[np.ones(n_num, bool), np.zeros(sum(len(c) for c in cats), bool)]
         else:
-            self._sk = OrdinalEncoder(
-                categories=cats, handle_unknown="use_encoded_value", unknown_value=np.nan, dtype=np.float64
-            ).fit(first)
             self.numeric_mask_ = np.ones(self.n_features, bool)
             self.numeric_mask_[list(self.categorical)] = False
         self.categories_ = cats
@@ -360,15 +354,30 @@ class TableEncoder:
         return self
 
     def transform(self, x: np.ndarray) -> np.ndarray:
-        """The encoded (N, ``n_features_out_``) float64 matrix of feature matrix ``x``."""
-        if not hasattr(self, "_sk"):
+        """The encoded (N, ``n_features_out_``) float64 matrix of feature matrix ``x``.
+
+        Equal to ``OneHotEncoder(categories=categories_, handle_unknown="ignore")`` /
+        ``OrdinalEncoder(..., handle_unknown="use_encoded_value", unknown_value=nan)`` on the
+        rounded codes (tested), computed with one ``searchsorted`` per column: the torch
+        classifiers encode every batch, and scikit-learn's input checks cost milliseconds a call.
+        """
+        if not hasattr(self, "categories_"):
             raise RuntimeError("this TableEncoder is not fitted yet; call fit() first")
         x = np.asarray(x, dtype=np.float64)
-        encoded = self._sk.transform(self._codes(x))
+        codes = self._codes(x)
+        rows = np.arange(len(x))
+        out = np.zeros((len(x), self.n_features_out_)) if self.method == "onehot" else x.copy()
         if self.method == "onehot":
-            return np.hstack([x[:, self._numeric], encoded])
-        out = x.copy()
-        out[:, list(self.categorical)] = encoded
+            out[:, : self.n_features - len(self.categorical)] = x[:, self._numeric]
+        offset = self.n_features - len(self.categorical)
+        for j, (col, cats) in enumerate(zip(self.categorical, self.categories_, strict=True)):
+            idx = np.clip(np.searchsorted(cats, codes[:, j]), 0, len(cats) - 1)
+            seen = cats[idx] == codes[:, j]  # NaN (missing) never equals a category
+            if self.method == "onehot":
+                out[rows[seen], offset + idx[seen]] = 1.0
+                offset += len(cats)
+            else:
+                out[:, col] = np.where(seen, idx, np.nan)
         return out
 
     def to_dict(self) -> dict[str, Any]:

@@ -7,6 +7,14 @@ Every comparison needs a strong non-deep model; these share the torch classifier
   only for tabular data: pixels and signal samples share one scale, and per-pixel
   standardisation inflates rarely-used border pixels (on digits with 10 labels per class it cost
   the RBF SVM about 3 points of accuracy).
+* Categories are categories: the category-code columns of a table are one-hot encoded for
+  ``svm_rbf`` and ``logreg`` (only the numeric columns are standardised) and given to
+  ``hist_gb`` as native categorical features, by one :class:`~genaug.data.tabular.TableEncoder`
+  fitted on the training rows and saved with the model; a category unseen in training becomes an
+  all-zero one-hot block (``hist_gb``: a missing value).
+* ``hist_gb`` stops early by default: the number of trees is chosen on held-out rows (the
+  ``val`` the model receives, or a seeded stratified fraction of the training rows, whichever
+  is larger), then the model is refit on all training rows with that many trees.
 * Hyper-parameters are selected on ``val`` from a small grid when ``val`` is given (highest val
   accuracy, ties broken by lower val NLL where the candidate has probabilities, then grid order);
   the selected model is trained on ``train`` only.
@@ -30,7 +38,7 @@ import time
 import warnings
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
-from typing import Any, Literal, Self
+from typing import Any, ClassVar, Literal, Self
 
 import numpy as np
 import torch
@@ -43,6 +51,7 @@ from sklearn.svm import SVC
 from threadpoolctl import threadpool_limits
 
 from genaug.data.labeled import LabeledData
+from genaug.data.tabular import EncodeMethod, TableEncoder, table_encoder
 from genaug.modalities import get_modality
 from genaug.registry import register
 from genaug.rng import Seed, as_generator, derive_seed, draw_seed
@@ -69,9 +78,13 @@ class SklearnClassifier(BaseClassifier):
         random_state_: the estimator's ``random_state``.
         seed_: the seed drawn from ``generator``.
         fit_seconds_: wall-clock seconds of ``fit``.
+        encoder_: the :class:`~genaug.data.tabular.TableEncoder` of a table's categorical
+            columns (fitted on the training matrix), or None.
     """
 
     n_aug_copies: int
+    _encoding: ClassVar[EncodeMethod] = "onehot"  # how the estimator takes a table's categories
+    _max_categories: ClassVar[int | None] = None  # more categories than this: left as codes
 
     # ----- subclass hooks -----------------------------------------------------------------
     def _default_params(self, x: np.ndarray) -> dict[str, Any]:
@@ -82,6 +95,13 @@ class SklearnClassifier(BaseClassifier):
 
     def _estimator(self, params: dict[str, Any], random_state: int, *, selecting: bool) -> Any:
         raise NotImplementedError
+
+    def _complete_params(
+        self, x: np.ndarray, y: np.ndarray, w: np.ndarray | None, params: dict[str, Any], random_state: int,
+        val: LabeledData | None,
+    ) -> dict[str, Any]:
+        """Parameters fixed by a fit before the final one (``hist_gb``: the early-stopped tree count)."""
+        return params
 
     # ----- fit ----------------------------------------------------------------------------
     def fit(
@@ -118,6 +138,8 @@ class SklearnClassifier(BaseClassifier):
         seed = draw_seed(generator)
         random_state = derive_seed(seed, "estimator") % 2**32
         x, y, w = self._design(train, augmenter, mixer, seed)
+        encoder = table_encoder(train, self._encoding, max_categories=self._max_categories)
+        self.encoder_ = None if encoder is None else encoder.fit(x)
         x_scaled = self._scale_fit(x)
         params, scores = self._default_params(x_scaled), []
         grid = self._grid(x_scaled) if val is not None and self.select_on_val else []
@@ -125,12 +147,15 @@ class SklearnClassifier(BaseClassifier):
             x_val = as_matrix(val.x)
             best_key: tuple[float, float] | None = None
             for candidate in grid:
+                candidate = self._complete_params(x, y, w, candidate, random_state, val)
                 est = self._fit_estimator(x, y, w, candidate, random_state, selecting=True)
                 acc, loss = self._score(est, x_val, val.y, train.num_classes)
                 scores.append({"params": candidate, "val_acc": acc, "val_nll": loss})
                 key = (acc, -loss if np.isfinite(loss) else 0.0)
                 if best_key is None or key > best_key:
                     best_key, params = key, candidate
+        else:
+            params = self._complete_params(x, y, w, params, random_state, val)
         meta = {"classes": train.class_names, "input_shape": train.sample_shape, "modality": train.modality}
         self._finish_fit(x, y, w, params, random_state, meta, scores, seed)
         self.fit_seconds_ = time.perf_counter() - start
@@ -197,19 +222,33 @@ class SklearnClassifier(BaseClassifier):
         w_all = np.concatenate(ws)
         return np.concatenate(xs), np.concatenate(ys), w_all / w_all.mean()
 
+    def _encode(self, x: np.ndarray) -> np.ndarray:
+        """``x`` with a table's categorical columns encoded for the estimator (see ``encoder_``)."""
+        encoder = getattr(self, "encoder_", None)
+        return x if encoder is None else encoder.transform(x)
+
+    def _scaling(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per-column mean and scale of encoded ``x``; one-hot columns are left as 0/1."""
+        mean, std = x.mean(axis=0), x.std(axis=0)
+        scale = np.where(std > 1e-12, std, 1.0)
+        encoder = getattr(self, "encoder_", None)
+        if encoder is not None:
+            mean[~encoder.numeric_mask_], scale[~encoder.numeric_mask_] = 0.0, 1.0
+        return mean, scale
+
     def _scale_fit(self, x: np.ndarray) -> np.ndarray:
+        x = self._encode(x)
         if not self.standardize_:
             return x
-        mean, std = x.mean(axis=0), x.std(axis=0)
-        return (x - mean) / np.where(std > 1e-12, std, 1.0)
+        mean, scale = self._scaling(x)
+        return (x - mean) / scale
 
     def _fit_estimator(
         self, x: np.ndarray, y: np.ndarray, w: np.ndarray | None, params: dict[str, Any], random_state: int,
         *, selecting: bool,
     ) -> Any:
         if self.standardize_:
-            self.mean_, std = x.mean(axis=0), x.std(axis=0)
-            self.scale_ = np.where(std > 1e-12, std, 1.0)
+            self.mean_, self.scale_ = self._scaling(self._encode(x))
         if w is not None and np.all(w == w[0]):
             w = None  # uniform weights change nothing, and weighted binning in hist_gb is slow
         est = self._estimator(params, random_state, selecting=selecting)
@@ -217,6 +256,7 @@ class SklearnClassifier(BaseClassifier):
         return est
 
     def _transform(self, x: np.ndarray) -> np.ndarray:
+        x = self._encode(x)
         return (x - self.mean_) / self.scale_ if self.standardize_ else x
 
     def _proba_of(self, est: Any, x: np.ndarray, k: int) -> np.ndarray:
@@ -255,6 +295,7 @@ class SklearnClassifier(BaseClassifier):
             "seed_": self.seed_,
             "fit_seconds_": self.fit_seconds_,
             "n_train_rows_": self.n_train_rows_,
+            "encoder_": None if self.encoder_ is None else self.encoder_.to_dict(),
         }
 
     def _tensors(self) -> dict[str, torch.Tensor]:
@@ -273,6 +314,11 @@ class SklearnClassifier(BaseClassifier):
         self.seed_ = state["seed_"]
         self.fit_seconds_ = state["fit_seconds_"]
         self.n_train_rows_ = state.get("n_train_rows_")
+        encoder = state.get("encoder_")  # absent in models saved before tables were encoded
+        self.encoder_ = None if encoder is None else TableEncoder.from_dict(encoder)
+        if self.encoder_ is not None and self.encoder_.n_features != int(np.prod(self.input_shape_)):
+            raise ValueError(f"encoder_ encodes {self.encoder_.n_features} columns; the input has "
+                             f"{int(np.prod(self.input_shape_))}")
 
     def _expected_tensors(self) -> dict[str, TensorSpec]:
         n, f = self.n_train_rows_, int(np.prod(self.input_shape_))
@@ -320,6 +366,10 @@ class SklearnClassifier(BaseClassifier):
             raise ValueError(f"standardize must be True, False or 'auto'; got {self.standardize!r}")
 
 
+def _params_key(params: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(sorted(params.items()))
+
+
 def _check_grid(name: str, values: Any, positive: bool = True) -> None:
     if values is None:
         return
@@ -332,6 +382,9 @@ def _check_grid(name: str, values: Any, positive: bool = True) -> None:
 @register("model", "svm_rbf")
 class SVMClassifier(SklearnClassifier):
     """RBF-kernel SVM on flattened features (standardised for tabular data), calibrated probabilities.
+
+    A table's categorical columns are one-hot encoded (categories observed in training; an
+    unseen one is an all-zero block); only the numeric columns are standardised.
 
     Probabilities come from a calibrator fit on out-of-fold decision values
     (``CalibratedClassifierCV(..., ensemble=False)``, seeded stratified folds): temperature
@@ -435,16 +488,42 @@ class _CalibratedSVC:
 class HistGBClassifier(SklearnClassifier):
     """Histogram gradient boosting on flattened features (no standardisation needed).
 
+    A table's categorical columns are native categorical features
+    (``HistGradientBoostingClassifier(categorical_features=...)``, from the table schema;
+    columns with more than 255 categories stay codes), so a split can group any set of
+    categories; a category unseen in training goes where missing values go.
+
+    Early stopping (on by default): a first fit grows up to ``max_iter`` trees and stops when
+    the validation loss has not improved for ``n_iter_no_change`` trees; the tree count with the
+    lowest validation loss is kept (``best_params_["max_iter"]``) and the model is refit on all
+    training rows with that many trees (so that the saved model refits exactly). The held-out
+    rows (``stopping_data``): ``"val"``, the validation data ``fit`` receives (real rows);
+    ``"train"``, a stratified ``validation_fraction`` of the training matrix, split with the
+    estimator's seed; ``"auto"``, ``val`` when it has at least as many rows as that fraction
+    would, otherwise the fraction. When the chosen kind is impossible (no val, or a class too
+    small to split) the other is used; when both are, all ``max_iter`` trees are grown.
+
     Args:
-        max_iter: boosting iterations (trees per class).
+        max_iter: boosting iterations (trees per class); the upper bound with early stopping.
         learning_rate: shrinkage used when no val is given.
         max_leaf_nodes: leaves per tree.
         l2_regularization: L2 penalty on leaf values.
+        early_stopping: choose the number of trees on held-out rows.
+        stopping_data: ``"auto"``, ``"val"`` or ``"train"`` (see above).
+        validation_fraction: share of the training rows held out with ``stopping_data="train"``.
+        n_iter_no_change: trees without improvement of the validation loss before stopping.
         learning_rate_grid: learning rates tried on val, or None for no selection.
         select_on_val: select on val when val is given.
         n_aug_copies: offline augmented copies when an augmenter/mixer is given.
         n_threads: BLAS/OpenMP threads while fitting and predicting (None: library default).
+
+    Attributes (after fit, besides the shared ones):
+        stopping_: ``{"data": "val" | "train" | None, "n_iter": trees kept, "n_iter_fit": trees
+            grown before stopping}`` (``data`` None: no early stopping).
     """
+
+    _encoding: ClassVar[EncodeMethod] = "ordinal"
+    _max_categories: ClassVar[int | None] = 255  # HistGradientBoosting's max_bins
 
     def __init__(
         self,
@@ -453,6 +532,10 @@ class HistGBClassifier(SklearnClassifier):
         learning_rate: float = 0.1,
         max_leaf_nodes: int = 31,
         l2_regularization: float = 0.0,
+        early_stopping: bool = True,
+        stopping_data: Literal["auto", "val", "train"] = "auto",
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 10,
         learning_rate_grid: Sequence[float] | None = None,
         select_on_val: bool = True,
         n_aug_copies: int = 4,
@@ -462,6 +545,10 @@ class HistGBClassifier(SklearnClassifier):
         self.learning_rate = learning_rate
         self.max_leaf_nodes = max_leaf_nodes
         self.l2_regularization = l2_regularization
+        self.early_stopping = early_stopping
+        self.stopping_data = stopping_data
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
         self.learning_rate_grid = learning_rate_grid
         self.select_on_val = select_on_val
         self.n_aug_copies = n_aug_copies
@@ -474,6 +561,12 @@ class HistGBClassifier(SklearnClassifier):
         check_range("learning_rate", self.learning_rate, 0.0, low_inclusive=False)
         check_int("max_leaf_nodes", self.max_leaf_nodes, 2)
         check_range("l2_regularization", self.l2_regularization, 0.0)
+        if not isinstance(self.early_stopping, bool):
+            raise TypeError(f"early_stopping must be a bool; got {self.early_stopping!r}")
+        check_choice("stopping_data", self.stopping_data, ["auto", "val", "train"])
+        check_range("validation_fraction", self.validation_fraction, 0.0, 1.0,
+                    low_inclusive=False, high_inclusive=False)  # fmt: skip
+        check_int("n_iter_no_change", self.n_iter_no_change, 1)
         _check_grid("learning_rate_grid", self.learning_rate_grid)
 
     def _default_params(self, x: np.ndarray) -> dict[str, Any]:
@@ -482,17 +575,94 @@ class HistGBClassifier(SklearnClassifier):
     def _grid(self, x: np.ndarray) -> list[dict[str, Any]]:
         return [{"learning_rate": float(v)} for v in (self.learning_rate_grid or [])]
 
+    def _categorical_features(self) -> np.ndarray | None:
+        encoder = getattr(self, "encoder_", None)
+        if encoder is None or not encoder.categorical_mask_.any():
+            return None
+        return encoder.categorical_mask_
+
     def _estimator(self, params: dict[str, Any], random_state: int, *, selecting: bool) -> Any:
+        params = {"max_iter": self.max_iter, **params}
         return HistGradientBoostingClassifier(
-            max_iter=self.max_iter, max_leaf_nodes=self.max_leaf_nodes,
-            l2_regularization=self.l2_regularization, early_stopping=False, random_state=random_state,
-            **params,
+            max_leaf_nodes=self.max_leaf_nodes, l2_regularization=self.l2_regularization,
+            categorical_features=self._categorical_features(), early_stopping=False,
+            random_state=random_state, **params,
         )
+
+    def _stopping_source(self, y: np.ndarray, val: LabeledData | None) -> str | None:
+        """Which held-out rows early stopping uses: ``"val"``, ``"train"`` or None (impossible)."""
+        present, counts = np.unique(y, return_counts=True)
+        n_held = int(np.ceil(self.validation_fraction * len(y)))
+        train_ok = counts.min() >= 2 and n_held >= len(present) and len(y) - n_held >= len(present)
+        val_ok = val is not None and bool(np.isin(val.y, present).all())  # no class the trees never saw
+        if self.stopping_data == "auto":
+            order = ["val", "train"] if val_ok and len(val) >= n_held else ["train", "val"]
+        else:
+            order = [self.stopping_data, "train" if self.stopping_data == "val" else "val"]
+        ok = {"val": val_ok, "train": train_ok}
+        return next((source for source in order if ok[source]), None)
+
+    def _complete_params(
+        self, x: np.ndarray, y: np.ndarray, w: np.ndarray | None, params: dict[str, Any], random_state: int,
+        val: LabeledData | None,
+    ) -> dict[str, Any]:
+        """Early stopping: the tree count with the lowest validation loss, as ``max_iter``."""
+        source = self._stopping_source(y, val) if self.early_stopping and "max_iter" not in params else None
+        if source is None:
+            return params
+        est = HistGradientBoostingClassifier(
+            max_iter=self.max_iter, max_leaf_nodes=self.max_leaf_nodes,
+            l2_regularization=self.l2_regularization, categorical_features=self._categorical_features(),
+            early_stopping=True, n_iter_no_change=self.n_iter_no_change, scoring="loss",
+            validation_fraction=None if source == "val" else self.validation_fraction,
+            random_state=random_state, **params,
+        )  # fmt: skip
+        held_out: dict[str, Any] = {}
+        if source == "val" and val is not None:
+            held_out = {"X_val": self._transform(as_matrix(val.x)), "y_val": val.y,
+                        "sample_weight_val": sample_weights(val)}  # fmt: skip
+        if w is not None and np.all(w == w[0]):
+            w = None
+        est.fit(self._transform(x), y, sample_weight=w, **held_out)
+        # validation_score_[i]: minus the validation loss after i trees (i = 0: before the first)
+        n_iter = max(1, int(np.argmax(est.validation_score_)))
+        out = {**params, "max_iter": n_iter}
+        self._stopped[_params_key(out)] = {"data": source, "n_iter": n_iter, "n_iter_fit": int(est.n_iter_)}
+        return out
+
+    def _finish_fit(self, x: np.ndarray, y: np.ndarray, w: np.ndarray | None, params: dict[str, Any],
+                    *args: Any) -> None:
+        super()._finish_fit(x, y, w, params, *args)
+        stopped = self.__dict__.pop("_stopped", {})
+        if not hasattr(self, "stopping_"):  # a fit (a load keeps the saved record)
+            default = {"data": None, "n_iter": params.get("max_iter", self.max_iter), "n_iter_fit": None}
+            self.stopping_ = stopped.get(_params_key(params), default)
+
+    def _fit(self, train: LabeledData, val: LabeledData | None, *args: Any) -> Self:
+        self.__dict__.pop("stopping_", None)
+        self.__dict__.pop("_stopped", None)
+        return super()._fit(train, val, *args)
+
+    @property
+    def _stopped(self) -> dict[tuple[Any, ...], dict[str, Any]]:
+        """Early-stopping records of this fit's candidates, by their completed parameters."""
+        return self.__dict__.setdefault("_stopped", {})
+
+    def _state(self) -> dict[str, Any]:
+        return {**super()._state(), "stopping_": self.stopping_}
+
+    def _restore_state(self, state: dict[str, Any]) -> None:
+        super()._restore_state(state)
+        self.stopping_ = state.get("stopping_")
 
 
 @register("model", "logreg")
 class LogRegClassifier(SklearnClassifier):
     """Multinomial logistic regression on flattened features (standardised for tabular data).
+
+    A table's categorical columns are one-hot encoded (categories observed in training; an
+    unseen one is an all-zero block, i.e. the intercept); only the numeric columns are
+    standardised.
 
     Args:
         C: inverse L2 regularisation used when no val is given.

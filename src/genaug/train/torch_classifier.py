@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from genaug.data.labeled import LabeledData
+from genaug.data.tabular import TableEncoder, table_encoder
 from genaug.modalities import get_modality
 from genaug.registry import register
 from genaug.rng import Seed, as_generator, derive_seed, draw_seed
@@ -51,7 +52,10 @@ class TorchClassifier(BaseClassifier):
     ``mixer(xb, y_soft, generator=g) -> (xb, y_soft)``; the loss is the soft-target cross-entropy
     (label smoothing applied to the targets), weighted per sample by ``train.meta["weight"]``
     (scaled to mean 1 over the train set; a mixed sample keeps the weight of the sample at its
-    position). Tabular inputs are standardised per feature with train statistics.
+    position). Tabular inputs are standardised per feature with train statistics; a table's
+    categorical columns are one-hot encoded first (:class:`~genaug.data.tabular.TableEncoder`,
+    fitted on the training rows, saved with the model; augmenters and mixers still see the
+    category codes), and only the numeric columns are standardised.
 
     Every ``eval_every`` steps (and at the last step) the val accuracy and NLL are recorded; the
     weights with the highest val accuracy (ties: lowest val NLL; then earliest) are restored at
@@ -93,6 +97,8 @@ class TorchClassifier(BaseClassifier):
         fit_seconds_: wall-clock seconds of ``fit``.
         n_params_: number of trainable parameters.
         seed_: the int seed drawn from ``generator`` (all randomness of the fit derives from it).
+        encoder_: the one-hot :class:`~genaug.data.tabular.TableEncoder` of a table's categorical
+            columns (the net's input is its output), or None.
 
     Example:
         >>> clf = TorchClassifier(arch="mlp", steps=50).fit(train, val, generator=0)  # doctest: +SKIP
@@ -243,17 +249,20 @@ class TorchClassifier(BaseClassifier):
         y = torch.as_tensor(train.y, dtype=torch.long)
         n, k = len(y), train.num_classes
         input_shape = tuple(int(s) for s in x.shape[1:])
+        encoder = table_encoder(train, "onehot")
+        self.encoder_ = None if encoder is None else encoder.fit(x.reshape(n, -1).double().numpy())
+        net_shape = self._net_shape(input_shape)
         self._set_normalization(x, train.modality)
         weights = sample_weights(train)
         w_all = None if weights is None else torch.as_tensor(weights, dtype=torch.float32)
         x_val = None if val is None else as_tensor(val.x)
 
         net = build_net(
-            self.arch, input_shape, k, generator=streams["init"], device=device, **(self.arch_kwargs or {})
+            self.arch, net_shape, k, generator=streams["init"], device=device, **(self.arch_kwargs or {})
         )
         frozen = False
         if checkpoint is not None:
-            checkpoint.load_into(net, arch=self.arch, input_shape=input_shape,
+            checkpoint.load_into(net, arch=self.arch, input_shape=net_shape,
                                  arch_kwargs=self.arch_kwargs or {})
             if finetune == "linear":
                 net.body.requires_grad_(False)
@@ -384,15 +393,33 @@ class TorchClassifier(BaseClassifier):
         progress = min(1.0, (step - warmup) / max(1, self.steps - warmup))
         return 0.5 * (1.0 + math.cos(math.pi * progress))
 
+    def _net_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        """Shape of one net input: ``input_shape``, or the encoded width of a table."""
+        encoder = getattr(self, "encoder_", None)
+        return input_shape if encoder is None else (encoder.n_features_out_,)
+
+    def _encode(self, x: torch.Tensor) -> torch.Tensor:
+        """``x`` with a table's categorical columns one-hot encoded (see ``encoder_``)."""
+        encoder = getattr(self, "encoder_", None)
+        if encoder is None:
+            return x
+        out = encoder.transform(x.detach().reshape(len(x), -1).cpu().double().numpy())
+        return torch.from_numpy(out).to(device=x.device, dtype=torch.float32)
+
     def _set_normalization(self, x: torch.Tensor, modality: str) -> None:
         if get_modality(modality).standardize_inputs:
+            x = self._encode(x)
             self.input_mean_ = x.mean(dim=0)
             self.input_std_ = x.std(dim=0, unbiased=False).clamp_min(1e-6)
+            if self.encoder_ is not None:  # one-hot columns stay 0/1
+                onehot = torch.as_tensor(~self.encoder_.numeric_mask_)
+                self.input_mean_[onehot], self.input_std_[onehot] = 0.0, 1.0
         else:
             self.input_mean_ = None
             self.input_std_ = None
 
     def _normalize(self, x: torch.Tensor) -> torch.Tensor:
+        x = self._encode(x)
         if self.input_mean_ is None or self.input_std_ is None:
             return x
         return (x - self.input_mean_.to(x.device)) / self.input_std_.to(x.device)
@@ -457,6 +484,7 @@ class TorchClassifier(BaseClassifier):
             "best_val_acc_": self.best_val_acc_,
             "fit_seconds_": self.fit_seconds_,
             "seed_": self.seed_,
+            "encoder_": None if self.encoder_ is None else self.encoder_.to_dict(),
         }
 
     def _tensors(self) -> dict[str, torch.Tensor]:
@@ -474,18 +502,25 @@ class TorchClassifier(BaseClassifier):
         self.best_val_acc_ = state["best_val_acc_"]
         self.fit_seconds_ = state["fit_seconds_"]
         self.seed_ = state["seed_"]
+        encoder = state.get("encoder_")  # absent in models saved before tables were encoded
+        self.encoder_ = None if encoder is None else TableEncoder.from_dict(encoder)
+        if self.encoder_ is not None and self.encoder_.n_features != int(np.prod(self.input_shape_)):
+            raise ValueError(f"encoder_ encodes {self.encoder_.n_features} columns; the input has "
+                             f"{int(np.prod(self.input_shape_))}")
 
     def _expected_tensors(self) -> dict[str, TensorSpec]:
+        shape = self._net_shape(self.input_shape_)
         with torch.device("meta"):
-            net = ARCHITECTURES[self.arch](self.input_shape_, len(self.classes_), **(self.arch_kwargs or {}))
+            net = ARCHITECTURES[self.arch](shape, len(self.classes_), **(self.arch_kwargs or {}))
         specs = {f"net.{k}": TensorSpec(tuple(v.shape), v.dtype) for k, v in net.state_dict().items()}
         if get_modality(self.modality_).standardize_inputs:
-            specs["input_mean"] = specs["input_std"] = TensorSpec(self.input_shape_, torch.float32)
+            specs["input_mean"] = specs["input_std"] = TensorSpec(shape, torch.float32)
         return specs
 
     def _restore(self, state: dict[str, Any], tensors: dict[str, torch.Tensor]) -> None:
         kwargs = self.arch_kwargs or {}
-        net = build_net(self.arch, self.input_shape_, len(self.classes_), generator=0, **kwargs)
+        shape = self._net_shape(self.input_shape_)
+        net = build_net(self.arch, shape, len(self.classes_), generator=0, **kwargs)
         net.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("net.")})
         net = net.to(torch.device(self.device)).eval()
         set_dropout_generator(net, None)
