@@ -34,6 +34,11 @@ synth_app = typer.Typer(
 console = Console()
 
 FIT_INFO = "fit.json"
+ModelDirOption = Annotated[
+    Path | None,
+    typer.Option("--model-dir", help="For pretrained_diffusion: the diffusers pipeline folder you trust "
+                 "(never taken from the saved config)."),
+]
 MODEL_FILES = ("config.json", "weights.safetensors", FIT_INFO)
 INSPECT_FILES = ("metrics.json", "grid.png")
 _FIT_KEYS = ("data", "labeled_per_class", "val_per_class", "test_fraction", "split_seed", "synthesizer")
@@ -171,6 +176,11 @@ def fit_cmd(
     )
 
 
+def _load_args(model_dir: Path | None) -> dict[str, Any]:
+    """``model_dir=`` only when given (other synthesizers take no such argument)."""
+    return {} if model_dir is None else {"model_dir": str(model_dir)}
+
+
 def _init_params(cls: Any) -> set[str]:
     import inspect
 
@@ -186,6 +196,7 @@ def sample_cmd(
     seed: Annotated[int, typer.Option(help="Base seed; shard i uses derive_seed(seed, 'shard', i).")] = 0,
     shard_size: Annotated[int, typer.Option(help="Samples per shard (bounds memory).")] = 1024,
     max_shards: Annotated[int | None, typer.Option(help="Stop after this many new shards.")] = None,
+    model_dir: ModelDirOption = None,
 ) -> None:
     """Sample a fitted model into a resumable SyntheticStore; re-run with the same arguments to resume."""
     from genaug.data.store import MANIFEST_NAME, SyntheticStore, describe_generator
@@ -193,7 +204,7 @@ def sample_cmd(
     from genaug.synth import load_synthesizer
 
     out = check_output_dir(out, argument="--out", files=(MANIFEST_NAME,))  # before loading the model
-    synth = load_synthesizer(model)
+    synth = load_synthesizer(model, **_load_args(model_dir))
     extra = {}
     if getattr(synth, "model_hash_", None):
         extra["model_hash"] = synth.model_hash_
@@ -228,6 +239,7 @@ def inspect_cmd(
         str, typer.Option(help="Comma-separated metric names (registry kind 'metric').")
     ] = "fid,kid,prdc,cas,label_fidelity,memorization,diversity",
     per_class_images: Annotated[int, typer.Option(help="Images per class and side in the grid.")] = 8,
+    model_dir: ModelDirOption = None,
 ) -> None:
     """Quality metrics (synthetic vs the labeled real data; FID also vs the test split) + a PNG grid."""
     from genaug.data.store import SyntheticStore
@@ -242,7 +254,7 @@ def inspect_cmd(
     if store is not None:
         synthetic = SyntheticStore(store).read()
     else:
-        synthetic = load_synthesizer(model).sample(n_per_class, generator=seed)
+        synthetic = load_synthesizer(model, **_load_args(model_dir)).sample(n_per_class, generator=seed)
     if tuple(synthetic.class_names) != tuple(parts.labeled.class_names):
         raise ValueError(
             f"the synthetic classes {list(synthetic.class_names)} differ from the data's "

@@ -1074,6 +1074,9 @@ case("cli-sample-lock-is-folder", _cli(lambda t, c: ["synth", "sample", str(c["c
 case("cli-sample-weights-random", _cli(lambda t, c: ["synth", "sample", str((lambda f: (
     shutil.copytree(c["cvae"], f), write(f / "weights.safetensors", b"\x01" * 64))[0])(t / "m")), "--out",
     str(t / "out")]), ModelFileError, "weights.safetensors")
+case("cli-sample-model-dir-for-cvae", _cli(lambda t, c: ["synth", "sample", str(c["cvae"]), "--model-dir",
+                                                        "/etc", "--out", str(t / "out")]), TypeError,
+     "model_dir")
 case("cli-inspect-no-fit-info", _cli(lambda t, c: ["synth", "inspect", str(c["cvae"]), "--out",
                                                   str(t / "out")]), MissingPathError, "fit.json")
 case("cli-inspect-fit-info-list", _cli(lambda t, c: ["synth", "inspect", str((lambda f: (
