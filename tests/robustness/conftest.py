@@ -49,7 +49,10 @@ def saved_models(tmp_path_factory) -> dict[str, Path]:
     frame = pd.DataFrame({"v": rng.normal(size=40), "c": pd.Categorical(rng.choice(["x", "y"], 40))})
     table = LabeledData(frame, np.repeat([0, 1], 20), ("neg", "pos"), "tabular")
     GaussianCopula(n_quantiles=10).fit(table, generator=0).save(root / "copula")
-    return {"cvae": root / "cvae", "copula": root / "copula"}
+    from genaug.train import LogRegClassifier
+
+    LogRegClassifier().fit(images, generator=0).save(root / "logreg")
+    return {"cvae": root / "cvae", "copula": root / "copula", "logreg": root / "logreg"}
 
 
 @pytest.fixture(scope="session")

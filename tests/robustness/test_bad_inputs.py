@@ -237,11 +237,13 @@ def _jsonl(text: str | bytes, name: str = "t.jsonl", **kwargs: Any) -> Builder:
 def _model(which: str, mutate: Callable[[Path], None], load: str = "synth", **load_args: Any) -> Builder:
     def build(tmp: Path, ctx: dict[str, Path]) -> Action:
         from genaug.synth import load_synthesizer
+        from genaug.train import load_classifier
 
         folder = tmp / which
         shutil.copytree(ctx[which], folder)
         mutate(folder)
-        return lambda: load_synthesizer(folder, **load_args)
+        loader = load_classifier if load == "classifier" else load_synthesizer
+        return lambda: loader(folder, **load_args)
 
     return build
 
@@ -925,6 +927,21 @@ if not __import__("torch").cuda.is_available():
 case("model-config-device-nonsense", _model("cvae", _config(_set(("params", "device"), "toaster"))),
      ModelFileError, "config.json")
 
+# saved classifiers (the same layout, loaded through the registry's model kind)
+case("classifier-weights-truncated",
+     _model("logreg", _weights(lambda b: b[: len(b) // 2]), load="classifier"), ModelFileError,
+     "weights.safetensors")
+case("classifier-config-list", _model("logreg", _config_bytes(b"[]"), load="classifier"), ModelFileError,
+     "config.json")
+case("classifier-config-no-state", _model("logreg", _config(_delete(("state",))), load="classifier"),
+     ModelFileError, "config.json")
+case("classifier-synth-folder", _model("cvae", lambda f: None, load="classifier"), ModelFileError,
+     "config.json")
+case("classifier-missing-tensor", _model("logreg", _drop_tensor(""), load="classifier"), ModelFileError,
+     "weights.safetensors")
+case("classifier-unknown-model", _model("logreg", _config(_set(("name",), "nope")), load="classifier"),
+     ModelFileError, "config.json")
+
 # synthetic stores
 case("store-missing", lambda t, c: (lambda: __import__("genaug.data.store", fromlist=["x"]).SyntheticStore(
     t / "none").read()), MissingPathError, "manifest.json")
@@ -1124,5 +1141,6 @@ def test_the_table_covers_every_kind_of_input() -> None:
     ids = [c[0] for c in CASES]
     assert len(ids) == len(set(ids))
     assert len(ids) >= 150
-    for prefix in ("spec-", "csv-", "jsonl-", "npz-", "images-", "model-", "store-", "out-", "cli-"):
+    for prefix in ("spec-", "csv-", "jsonl-", "npz-", "images-", "model-", "classifier-", "store-", "out-",
+                   "cli-"):
         assert sum(i.startswith(prefix) for i in ids) >= 5, prefix
