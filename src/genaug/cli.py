@@ -86,6 +86,9 @@ def _run_spec(spec, out: Path, quiet: bool, threads: int = 1, mlflow: str | None
             table_console.print(data["headline"]["sentence"], highlight=False)
         for line in warning_lines(data):
             table_console.print(line, style="yellow", highlight=False)
+    if results.skipped_runs:
+        console.print(f"resumed: {results.skipped_runs} finished runs read from {out / 'runs'} "
+                      "(not retrained)")
     console.print(f"results: {results_path}")
     console.print(f"report:  {report_path}")
     if mlflow is not None:

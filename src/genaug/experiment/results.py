@@ -67,6 +67,8 @@ class Results:
     runs: list[RunRecord]
     versions: dict[str, str] = field(default_factory=dict)
     dataset: dict[str, Any] = field(default_factory=dict)
+    skipped_runs: int = 0
+    """Runs read back from a run folder instead of trained (resume); not saved."""
 
     def strategies(self) -> list[str]:
         """Strategy labels in the order they first appear."""

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from genaug import registry
+from genaug.experiment.checkpoint import RunBook
 from genaug.experiment.generation import synthetic_details
 from genaug.experiment.results import Results, RunRecord, library_versions
 from genaug.experiment.spec import ExperimentSpec
@@ -29,7 +30,8 @@ def _count_runs(spec: ExperimentSpec) -> int:
     return per_split * len(spec.seeds) * len(spec.split.labeled_per_class)
 
 
-def run(spec: ExperimentSpec, *, progress: ProgressCallback | None = None) -> Results:
+def run(spec: ExperimentSpec, *, progress: ProgressCallback | None = None,
+        book: RunBook | None = None) -> Results:
     """Run every strategy and baseline on every split size and seed.
 
     Seeds: the split for seed ``s`` is drawn from ``derive_seed(s, "split")`` (identical across
@@ -44,6 +46,8 @@ def run(spec: ExperimentSpec, *, progress: ProgressCallback | None = None) -> Re
     Args:
         spec: a validated :class:`ExperimentSpec`.
         progress: optional callback ``(description, done, total)``.
+        book: where finished runs are recorded as they complete and read back instead of
+            retrained (:class:`~genaug.experiment.checkpoint.RunBook`), or None.
 
     Returns:
         :class:`Results` with one :class:`RunRecord` per trained model.
@@ -68,6 +72,13 @@ def run(spec: ExperimentSpec, *, progress: ProgressCallback | None = None) -> Re
             train_seed = derive_seed(seed, "train", size)
             for strategy_spec in spec.strategies:
                 label = strategy_spec.display_name
+                finished = book.get(size, seed, label) if book is not None else None
+                if finished is not None:
+                    records.append(finished)
+                    done += 1
+                    if progress:
+                        progress(f"{label} | {size}/class | seed {seed} (recorded)", done, total)
+                    continue
                 strategy = registry.create("strategy", strategy_spec.name, **strategy_spec.options)
                 clock = _Clock()
                 plan = strategy.prepare(parts, generator=derive_seed(seed, "prepare", label, size))
@@ -77,16 +88,25 @@ def run(spec: ExperimentSpec, *, progress: ProgressCallback | None = None) -> Re
                     spec, spec.model.name, spec.model.options, parts, plan, size, seed, train_seed,
                     label=label, prepared=prepared, extra_details=synthetic,
                 ))
+                if book is not None:
+                    book.put(records[-1])
                 done += 1
                 if progress:
                     progress(f"{label} | {size}/class | seed {seed}", done, total)
             for baseline in spec.baselines:
                 label = f"{baseline.name} (no aug)"
+                finished = book.get(size, seed, label) if book is not None else None
+                if finished is not None:
+                    records.append(finished)
+                    done += 1
+                    continue
                 records.append(_train_and_evaluate(
                     spec, baseline.name, baseline.options, parts, TrainingPlan(train=parts.labeled), size,
                     seed, train_seed,
                     label=label, is_baseline=True,
                 ))
+                if book is not None:
+                    book.put(records[-1])
                 done += 1
                 if progress:
                     progress(f"{label} | {size}/class | seed {seed}", done, total)
@@ -185,6 +205,9 @@ def _robustness(clf: Any, test: Any, evaluation: Any, seed: int) -> dict[str, An
 RESULT_FILES = ("results.json", "report.html")
 """The files :func:`run_to_folder` writes into its output folder (both or neither)."""
 
+RUNS_FOLDER = "runs"
+"""The folder in ``out`` where :func:`run_to_folder` records each finished run (resume, merge)."""
+
 
 def run_to_folder(spec: ExperimentSpec, out: str | Path, *,
                   progress: ProgressCallback | None = None) -> tuple[Results, Path, Path]:
@@ -196,6 +219,11 @@ def run_to_folder(spec: ExperimentSpec, out: str | Path, *,
     that is renamed into place in one step, so a kill or a failing report leaves ``out`` as it
     was; other files already in ``out`` are kept.
 
+    Every finished run is recorded in ``out/runs/`` as it completes
+    (:mod:`genaug.experiment.checkpoint`): running the same spec into ``out`` again (after a
+    kill, or with more seeds) trains only the runs not recorded there; ``results.skipped_runs``
+    counts those read back.
+
     Raises:
         OutputPathError: ``out`` cannot hold the output (before any run starts).
     """
@@ -203,7 +231,9 @@ def run_to_folder(spec: ExperimentSpec, out: str | Path, *,
     from genaug.outputs import atomic_output_dir, check_output_dir
 
     out = check_output_dir(out, argument="out", files=RESULT_FILES)
-    results = run(spec, progress=progress)
+    book = RunBook(out / RUNS_FOLDER, spec.to_dict())
+    results = run(spec, progress=progress, book=book)
+    results.skipped_runs = book.skipped
     with atomic_output_dir(out, argument="out") as tmp:
         results.save(tmp / RESULT_FILES[0])
         write_report(results.to_dict(), tmp / RESULT_FILES[1])
