@@ -340,3 +340,18 @@ def test_metrics_without_per_sample_terms_pair_per_evaluation(parts: PoisonedSpl
     assert len(base["scores"]) == 2 and all(0.0 <= v <= 1.0 for v in base["scores"])
     assert generative["gain"] == pytest.approx(generative["mean"] - base["mean"])
     assert plan.info["chosen"] == {"strategy": "none"}
+
+
+def test_symmetries_are_scored_on_validation_not_assumed(parts: PoisonedSplit) -> None:
+    plan = _auto(synthesizers=[], baselines=["none", "classical"], symmetries=True, repeats=1).prepare(
+        parts, generator=0)
+    candidates = [r for r in plan.info["history"] if r["kind"] == "candidate"]
+    assert [r["label"] for r in candidates] == ["classical+hflip", "classical+vflip"]  # grayscale digits
+    hflip = candidates[0]["config"]
+    assert hflip["strategy"] == "classical" and hflip["augment"][0] == {"name": "flip", "horizontal": True,
+                                                                          "p": 0.5}
+    assert set(plan.info["scores"]) == {"none", "classical", "classical+hflip", "classical+vflip"}
+    from genaug.modalities.base import get_modality
+
+    colour = get_modality("image").symmetry_variants((3, 8, 8))
+    assert set(colour) == {"no_hflip", "vflip"} and all(op["name"] != "flip" for op in colour["no_hflip"])

@@ -189,6 +189,10 @@ class AutoStrategy(Strategy):
             ``penalty`` standard errors (>= 0).
         margin: how much a challenger must beat the best baseline by, in the metric (>= 0;
             comparisons are strict, so ties keep the baseline).
+        symmetries: also score the modality's symmetry variants of classical augmentation as
+            candidates (images: the left-right flip toggled, an up-down flip added; see
+            :meth:`~genaug.modalities.base.Modality.symmetry_variants`), so whether a flip
+            preserves the labels is decided on validation, not assumed.
 
     Raises:
         ValueError: an option out of range or unknown (the message names the option).
@@ -225,6 +229,7 @@ class AutoStrategy(Strategy):
         metric: str = "accuracy",
         penalty: float = 1.0,
         margin: float = 0.0,
+        symmetries: bool = False,
     ) -> None:
         self.synthesizers = synthesizers
         self.n_per_class = n_per_class
@@ -245,6 +250,7 @@ class AutoStrategy(Strategy):
         self.metric = metric
         self.penalty = penalty
         self.margin = margin
+        self.symmetries = symmetries
         self._validate()
 
     # ----- validation -----------------------------------------------------------------------
@@ -318,6 +324,8 @@ class AutoStrategy(Strategy):
         protocols.check_protocol(self.protocol, self.metric, self.folds)
         check_range("penalty", self.penalty, 0.0)
         check_range("margin", self.margin, 0.0)
+        if not isinstance(self.symmetries, bool):
+            raise TypeError(f"symmetries must be a bool; got {self.symmetries!r}")
 
     def _candidate_configs(self) -> list[Any]:
         if self.candidates is None:
@@ -367,7 +375,7 @@ class AutoStrategy(Strategy):
 
         for name in self._baseline_names():
             search.evaluate_baseline(name)
-        for i in range(len(self._candidate_configs())):
+        for i in range(len(search.candidates)):
             search.evaluate_candidate(i)
         run_search(search.space(), search.evaluate_generative, search=self.search,
                    n_trials=int(self.n_trials), seed=derive_seed(base, "optuna"))
@@ -432,6 +440,10 @@ class _Search:
         self._plans: dict[tuple[Any, ...], TrainingPlan] = {}
         self._synthetic: dict[tuple[str, Any], _Synthetic] = {}
         self.candidates = auto._candidate_configs()
+        if auto.symmetries and auto.augment is None:
+            variants = get_modality(self.labeled.modality).symmetry_variants(self.labeled.sample_shape)
+            self.candidates += [{"name": "classical", "augment": v, "label": f"classical+{k}"}
+                                for k, v in variants.items()]
         self.candidate_labels = _unique_labels([_candidate_label(c) for c in self.candidates])
         self.classical_ok = self._classical_available()
         self.synth_labels = self._synthesizer_labels()
@@ -738,7 +750,10 @@ def _is_empty_list(value: Any) -> bool:
 
 
 def _candidate_label(config: Any) -> str:
-    """``name``, or ``name:inner`` for strategies configured by a resampler/synthesizer."""
+    """``label`` when the config has one; else ``name``, or ``name:inner`` for strategies
+    configured by a resampler/synthesizer."""
+    if isinstance(config, dict) and isinstance(config.get("label"), str):
+        return config["label"]
     name, options = _named_option("candidates", config)
     inner = options.get("resampler") or options.get("synthesizer")
     return f"{name}:{_named_option('candidates', inner)[0]}" if inner else name
@@ -772,7 +787,8 @@ def _named_option(option: str, config: Any) -> tuple[str, dict[str, Any]]:
         return config, {}
     if not isinstance(config, dict) or not isinstance(config.get("name"), str):
         raise ValueError(f"{option} must hold names or mappings with a 'name' key; got {config!r}")
-    return config["name"], {k: v for k, v in config.items() if k != "name"}
+    dropped = ("name", "label") if option == "candidates" else ("name",)  # a candidate may carry a label
+    return config["name"], {k: v for k, v in config.items() if k not in dropped}
 
 
 def _create_checked(option: str, kind: Any, name: str, options: dict[str, Any]) -> Any:

@@ -172,6 +172,13 @@ class Modality:
         """Config list of the default classical augmenter; ``None`` when there is none."""
         return None
 
+    def symmetry_variants(self, sample_shape: Sequence[int] | None) -> dict[str, list[dict[str, Any]]]:
+        """Variants of :meth:`default_augmenter` that add (or drop) a symmetry which may or may
+        not preserve this data's labels (a mirror flip keeps "shirt" a shirt but turns a "b"
+        into a "d"); ``auto`` with ``symmetries: true`` scores each on validation instead of
+        assuming. Name -> augmenter config list; empty when there are none."""
+        return {}
+
     def weak_augmenter(self, sample_shape: Sequence[int] | None) -> list[dict[str, Any]] | None:
         """Config list of the *weak* augmenter of consistency training (FixMatch's pseudo-label
         view): the default classical augmenter unless a modality says otherwise."""

@@ -72,6 +72,19 @@ class ImageModality(TensorModality):
             ]
         return [dict(_AFFINE), {"name": "gaussian_noise", "std": (0.0, 0.03)}]
 
+    def symmetry_variants(self, sample_shape: Sequence[int] | None) -> dict[str, list[dict[str, Any]]]:
+        """The default augmenter with the left-right flip toggled (added for grayscale, dropped
+        for colour, where it is the default) and with an up-down flip added."""
+        default = self.default_augmenter(sample_shape)
+        is_hflip = [op.get("name") == "flip" and op.get("horizontal", True) and not op.get("vertical")
+                    for op in default]
+        vflip = {"name": "flip", "horizontal": False, "vertical": True, "p": 0.5}
+        if any(is_hflip):
+            toggled = {"no_hflip": [op for op, h in zip(default, is_hflip, strict=True) if not h]}
+        else:
+            toggled = {"hflip": [{"name": "flip", "horizontal": True, "p": 0.5}, *default]}
+        return {**toggled, "vflip": [vflip, *default]}
+
     def strong_augmenter(self, sample_shape: Sequence[int] | None) -> list[dict[str, Any]]:
         channels = self.check_sample_shape(sample_shape)[0]
         # RandAugment's colour operations need 1 or 3 channels; other counts get the affine jitter.
