@@ -351,14 +351,17 @@ class RandomSwap(_WordOp):
 
     def _draw_one(self, text: str, rng: np.random.Generator) -> Any:
         tokens = text.split()
-        movable = [i for i, t in enumerate(tokens) if _split(t)[1].lower() not in self._protected]
-        if len(movable) < 2:
+        if self._protected:
+            movable = [i for i, t in enumerate(tokens) if _split(t)[1].lower() not in self._protected]
+        else:
+            movable = list(range(len(tokens)))
+        m = len(movable)
+        if m < 2:
             return []
-        edits = []
-        for _ in range(self._n(len(tokens))):
-            a, b = rng.choice(len(movable), size=2, replace=False).tolist()
-            edits.append([movable[a], movable[b]])
-        return edits
+        n = self._n(len(tokens))
+        a = rng.integers(m, size=n)
+        b = (a + 1 + rng.integers(m - 1, size=n)) % m  # a second, different position
+        return [[movable[i], movable[j]] for i, j in zip(a.tolist(), b.tolist(), strict=True)]
 
     def _apply_one(self, text: str, edits: Any) -> str:
         tokens = text.split()
@@ -398,9 +401,10 @@ class RandomDelete(_WordOp):
         if len(tokens) <= 1:
             return []
         drop = rng.random(len(tokens)) < self.alpha
-        for i, t in enumerate(tokens):
-            if _split(t)[1].lower() in self._protected:
-                drop[i] = False
+        if self._protected:
+            for i, t in enumerate(tokens):
+                if _split(t)[1].lower() in self._protected:
+                    drop[i] = False
         if drop.all():
             drop[int(rng.integers(len(tokens)))] = False
         return np.flatnonzero(drop).tolist()
