@@ -26,8 +26,8 @@ def text_demo_spec(seed: int = 0, *, n_seeds: int = 2) -> ExperimentSpec:
         "name": "demo: fortunes topics, 10 labels per class",
         "dataset": {"name": "fortunes"},
         "split": {"labeled_per_class": [10], "val_per_class": 10, "test_fraction": 0.3},
-        "model": {"name": "tfidf_logreg", "n_aug_copies": 2},
-        "baselines": [{"name": "text_ngram", "steps": 200}],
+        "model": {"name": "tfidf_logreg", "n_aug_copies": 2, "C_grid": [1.0, 10.0]},
+        "baselines": [{"name": "text_ngram", "steps": 150}],
         "strategies": [
             {"name": "none"},
             {"name": "classical", "label": "eda"},
