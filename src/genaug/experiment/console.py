@@ -40,7 +40,10 @@ def summary_table(results: dict[str, Any], elapsed: float) -> Table:
     headers = ["strategy", "labels/class", *(_COLUMNS[m] + (" *" if m == primary else "") for m in metrics),
                "gap %", "ECE", "seconds"]
     for col in headers:
-        table.add_column(col, justify="left" if col == "strategy" else "right", no_wrap=col != "strategy")
+        if col == "strategy":  # the name wraps rather than being cut to "clas…"
+            table.add_column(col, justify="left", overflow="fold", min_width=12)
+        else:
+            table.add_column(col, justify="right", no_wrap=True)
     for row in summary:
         ece = row.get("test_ece")
         table.add_row(
