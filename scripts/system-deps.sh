@@ -10,6 +10,8 @@ text=()
 [ -f /usr/share/games/fortunes/computers ] || text+=(fortunes)
 [ -f /usr/share/wordnet/index.noun ] || text+=(wordnet-base)
 [ -f /usr/lib/R/site-library/janeaustenr/data/Rdata.rdb ] || text+=(r-cran-janeaustenr)
+# Audio built-in spoken_digits and the speech synthesizer (genaug.data.audio, genaug.synth.audio_tts).
+command -v espeak-ng >/dev/null 2>&1 || text+=(espeak-ng)
 if [ ${#text[@]} -gt 0 ] && [ "$(id -u)" -eq 0 ]; then
   echo "system-deps: installing ${text[*]}" >&2
   apt-get update -qq
