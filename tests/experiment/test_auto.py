@@ -355,3 +355,17 @@ def test_symmetries_are_scored_on_validation_not_assumed(parts: PoisonedSplit) -
 
     colour = get_modality("image").symmetry_variants((3, 8, 8))
     assert set(colour) == {"no_hflip", "vflip"} and all(op["name"] != "flip" for op in colour["no_hflip"])
+
+
+def test_kfold_fits_a_synthesizer_once_per_fold_and_once_for_a_chosen_plan(parts: PoisonedSplit) -> None:
+    NoiseSynth.calls.update(fit=0, sample=0)
+    noise = _auto(synthesizers=["_test_noise_synth"], protocol="kfold", folds=2, repeats=1,
+                  n_per_class=[20, 50]).prepare(parts, generator=0)
+    assert NoiseSynth.calls == {"fit": 2, "sample": 2}  # two folds; two amounts share one draw
+    assert noise.info["chosen"] == {"strategy": "none"}
+    OracleSynth.calls.update(fit=0, sample=0)
+    oracle = _auto(synthesizers=["_test_oracle_synth"], protocol="kfold", folds=2, repeats=1,
+                   n_per_class=[50]).prepare(parts, generator=0)
+    assert oracle.info["chosen"]["strategy"] == "generative"
+    assert OracleSynth.calls == {"fit": 3, "sample": 3}  # two folds + the final plan on the labeled set
+    assert len(oracle.train) == len(parts.labeled) + 500
