@@ -3,7 +3,8 @@
 * ``genaug run`` killed while it writes report.html leaves its output folder as it was: the
   results.json and report.html of the previous run, a pair, never a new results.json beside an
   old or missing report; the next run replaces both and removes the killed run's temp folder.
-* A report that fails leaves nothing (in-process).
+* A report that fails leaves neither file (in-process; the run records in ``out/runs/`` stay,
+  so a re-run resumes).
 * results.json is strict JSON: a NaN metric is written as ``null`` and read back as NaN.
 * Every file genaug writes gets ``0o666 & ~umask`` (tempfile alone would give 0600).
 """
@@ -116,7 +117,7 @@ def test_a_failing_report_leaves_neither_file(tmp_path: Path, tiny_results, monk
     import genaug.experiment.report as report
     import genaug.experiment.runner as runner
 
-    monkeypatch.setattr(runner, "run", lambda spec, progress=None: tiny_results)
+    monkeypatch.setattr(runner, "run", lambda spec, progress=None, **kwargs: tiny_results)
 
     def broken(results, path):
         Path(path).write_text("<html>half")
@@ -126,8 +127,8 @@ def test_a_failing_report_leaves_neither_file(tmp_path: Path, tiny_results, monk
     out = tmp_path / "out"
     with pytest.raises(RuntimeError, match="report failed"):
         runner.run_to_folder(_as_spec(tiny_results), out)
-    assert not out.exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    assert not (out / "results.json").exists() and not (out / "report.html").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name != "out"] == []  # no temp folder left
 
 
 def test_out_is_checked_before_the_experiment_runs(tmp_path: Path, monkeypatch) -> None:
