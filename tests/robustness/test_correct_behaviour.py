@@ -132,3 +132,27 @@ def test_a_real_genaug_process_prints_one_line_and_exits_2(tmp_path: Path) -> No
     assert len(lines) == 1 and lines[0].startswith("error: ") and "--out" in lines[0], proc.stderr
     assert "is an existing file" in lines[0] and "Traceback" not in proc.stderr
     assert out.read_text() == "a file, not a folder"
+
+
+def test_reading_a_store_starts_no_arrow_thread_pool(reference_store: Path, monkeypatch) -> None:
+    """pq.read_table runs on Arrow's CPU pool, whose threads could abort the interpreter at exit
+    (SIGABRT, "terminate called without an active exception", in ~2% of fresh processes that
+    had read a store); the store reads each shard single-threaded instead."""
+    import pyarrow.parquet as pq
+
+    from genaug.data.store import SyntheticStore
+
+    calls = []
+    real_read = pq.ParquetFile.read
+
+    def read(self, *args, **kwargs):
+        calls.append(kwargs.get("use_threads", True))
+        return real_read(self, *args, **kwargs)
+
+    def no_pool(*args, **kwargs):
+        raise AssertionError("pq.read_table starts Arrow's thread pool")
+
+    monkeypatch.setattr(pq, "read_table", no_pool)
+    monkeypatch.setattr(pq.ParquetFile, "read", read)
+    data = SyntheticStore(reference_store).read()
+    assert len(data) == 16 and calls and not any(calls)
