@@ -145,49 +145,50 @@ def run(args: argparse.Namespace) -> None:
 
 
 def summarize(paths: list[str]) -> None:
-    """Mean test accuracy per method and paired 95 % intervals (complete seeds only)."""
+    """Mean test accuracy per method and paired 95 % intervals over the seeds both methods have
+    (a later file's record replaces an earlier one for the same dataset/size/seed/method)."""
     rows = [json.loads(line) for p in paths for line in Path(p).read_text().splitlines() if line.strip()]
     by: dict[tuple[str, int], dict[str, dict[int, dict[str, Any]]]] = defaultdict(lambda: defaultdict(dict))
     for r in rows:
         by[(r["dataset"], r["size"])][r["method"]][r["seed"]] = r
     for (name, size), methods in sorted(by.items()):
-        seeds = sorted(set.intersection(*(set(v) for v in methods.values())))
-        if not seeds:
-            continue
-        acc = {m: np.array([methods[m][s]["test_accuracy"] for s in seeds]) for m in methods}
-        val = {m: np.array([methods[m][s]["val_accuracy"] for s in seeds]) for m in methods}
+        acc = {m: {s: r["test_accuracy"] for s, r in v.items()} for m, v in methods.items()}
         names = [m for m in METHODS if m in acc]
-        best = [max(names, key=lambda m: (val[m][i], m == "classical")) for i in range(len(seeds))]
-        acc["best_on_val"] = np.array([acc[b][i] for i, b in enumerate(best)])
+        complete = sorted(set.intersection(*(set(acc[m]) for m in names)))
+        if complete:  # selection on validation needs every method's run on the seed
+            picks = {s: max(names, key=lambda m: (methods[m][s]["val_accuracy"], m == "classical"))
+                     for s in complete}
+            acc["best_on_val"] = {s: acc[picks[s]][s] for s in complete}
         pool = [m for m in POOL_NO_GEN if m in acc]
-        print(f"\n## {name}, {size} labels/class, seeds {seeds}  (best_on_val picked {best})")
-        print("| method | test acc (mean ± 95% CI) | vs classical | vs best pool w/o gen | seconds |")
-        print("|---|---|---|---|---|")
-        best_pool = max(pool, key=lambda m: acc[m].mean()) if pool else None
+        best_pool = max(pool, key=lambda m: np.mean(list(acc[m].values()))) if pool else None
+        print(f"\n## {name}, {size} labels/class")
+        if complete:
+            print(f"best_on_val picked: {picks}")
+        print("| method | seeds | test acc (mean ± 95% CI) | vs classical (paired) | vs best pool w/o gen "
+              f"({best_pool}) | seconds |")
+        print("|---|---|---|---|---|---|")
         for m in [*names, "best_on_val"]:
-            ci = mean_ci(acc[m])
-            cells = [f"{100 * ci.mean:.2f} ± {100 * (ci.high - ci.mean):.2f}"]
+            if m not in acc:
+                continue
+            seeds = sorted(acc[m])
+            ci = mean_ci([acc[m][s] for s in seeds])
+            cells = [",".join(map(str, seeds)), f"{100 * ci.mean:.2f} ± {100 * (ci.high - ci.mean):.2f}"]
             for ref in ("classical", best_pool):
-                if ref is None or ref not in acc or ref == m:
+                common = sorted(set(acc[m]) & set(acc.get(ref, {}))) if ref else []
+                if ref is None or ref == m or not common:
                     cells.append("")
                     continue
-                d = paired_diff(acc[m], acc[ref]).diff
-                cells.append(f"{100 * d.mean:+.2f} [{100 * d.low:+.2f}, {100 * d.high:+.2f}]")
+                d = paired_diff([acc[m][s] for s in common], [acc[ref][s] for s in common]).diff
+                cells.append(f"{100 * d.mean:+.2f} [{100 * d.low:+.2f}, {100 * d.high:+.2f}] n={len(common)}")
             secs = np.mean([methods[m][s]["seconds"] for s in seeds]) if m in methods else float("nan")
             print(f"| {m} | " + " | ".join(cells) + f" | {secs:.0f} |")
-        print(f"(best pool method without generation: {best_pool})")
-        if "dpt" in methods:
-            shares = [(methods["dpt"][s]["info"].get("memorized_share"),
-                       methods["dpt"][s]["info"].get("memorized_share_vs_labeled")) for s in seeds]
-            kept = [methods["dpt"][s]["info"].get("pseudo_share") for s in seeds]
-            print(f"dpt memorized share of kept samples (vs real+pseudo, vs labeled): {shares}; "
-                  f"pseudo-labeled share of pool: {kept}")
-        if "cvae_pool" in methods:
-            print("cvae_pool memorized share vs labeled:",
-                  [methods["cvae_pool"][s]["info"].get("memorized_share_vs_labeled") for s in seeds])
-        if "fixmatch" in methods:
-            rates = [round(methods["fixmatch"][s]["info"].get("final_mask_rate", -1), 3) for s in seeds]
-            print("fixmatch final mask rate:", rates)
+        for m, keys in (("dpt", ("memorized_share", "memorized_share_vs_labeled", "pseudo_share")),
+                        ("cvae_pool", ("memorized_share_vs_labeled",)), ("dpt_nogen", ("pseudo_share",)),
+                        ("fixmatch", ("final_mask_rate",))):
+            if m in methods:
+                vals = {k: [methods[m][s]["info"].get(k) for s in sorted(methods[m])] for k in keys}
+                print(f"{m}: " + "; ".join(f"{k} {[None if v is None else round(v, 3) for v in vs]}"
+                                          for k, vs in vals.items()))
 
 
 def main() -> None:
