@@ -20,8 +20,10 @@ from genaug.serialization import CONFIG_NAME, FORMAT_VERSION, WEIGHTS_NAME
 from genaug.train import BaseClassifier, load_classifier
 
 FAST = {"small_cnn": {"steps": 3}, "cnn1d": {"steps": 3}, "mlp": {"steps": 3}, "hist_gb": {"max_iter": 5},
-        "text_ngram": {"steps": 3, "n_buckets": 64, "dim": 4}}
-MODALITY = {"small_cnn": "image", "cnn1d": "signal", "tfidf_logreg": "text", "text_ngram": "text"}
+        "text_ngram": {"steps": 3, "n_buckets": 64, "dim": 4},
+        "audio_cnn": {"steps": 3, "arch_kwargs": {"width": 8}}, "mfcc_svm": {"n_mfcc": 8}}
+MODALITY = {"small_cnn": "image", "cnn1d": "signal", "tfidf_logreg": "text", "text_ngram": "text",
+            "audio_cnn": "audio", "mfcc_svm": "audio"}
 # everything else: a table
 
 
@@ -37,7 +39,7 @@ def make_data(modality: str) -> LabeledData:
         words = (["red apple pie", "ripe fruit"], ["fast red car", "engine oil"], ["cold rain", "snow"])
         texts = [f"{words[c][i % 2]} number {i} caf\u00e9" for i, c in enumerate(y)]
         return LabeledData(texts, y, ("a", "b", "c"), "text")
-    shape = {"image": (1, 6, 6), "signal": (1, 16), "tabular": (5,)}[modality]
+    shape = {"image": (1, 6, 6), "signal": (1, 16), "audio": (1, 32), "tabular": (5,)}[modality]
     shift = 0.2 * torch.as_tensor(y).view(-1, *[1] * len(shape))
     x = 0.3 * torch.rand((len(y), *shape), generator=g) + shift
     data = x.clamp(0, 1) if modality == "image" else x

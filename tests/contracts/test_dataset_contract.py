@@ -100,14 +100,29 @@ def write_text_folder(path: Path, n: int, seed: int) -> dict:
     return {"path": str(path)}
 
 
+def write_wav_folder(path: Path, n: int, seed: int) -> dict:
+    import soundfile
+
+    rng = np.random.default_rng(seed)
+    for c in CLASSES:
+        (path / c).mkdir(parents=True)
+        for i in range(n):
+            soundfile.write(path / c / f"{i}.wav", rng.uniform(-0.5, 0.5, 800).astype(np.float32), 8000)
+    return {"path": str(path)}
+
+
 WRITERS: dict[str, tuple[Callable[[Path, int, int], dict], str]] = {
     "csv": (write_csv, "tabular"), "parquet": (write_parquet, "tabular"), "jsonl": (write_jsonl, "text"),
     "image_folder": (write_image_folder, "image"), "npz": (write_npz, "image"),
     "text_csv": (write_text_csv, "text"), "text_parquet": (write_text_parquet, "text"),
-    "text_folder": (write_text_folder, "text"),
+    "text_folder": (write_text_folder, "text"), "wav_folder": (write_wav_folder, "audio"),
 }
 # Options of built-ins whose default size is slow to generate.
-BUILTIN_OPTIONS: dict[str, dict] = {"mnist1d": {"num_samples": 100}}
+BUILTIN_OPTIONS: dict[str, dict] = {
+    "mnist1d": {"num_samples": 100},
+    "spoken_digits": {"train_voices": ["en-us+m1"], "test_voices": ["en-gb+f3"], "speeds": [175],
+                      "pitches": [50]},
+}
 # Built-ins that take long on every load (no cache; janeausten ~5 s): loaded once, not twice.
 SLOW_TO_LOAD = {"janeausten", "kddcup_buffer_overflow_vs_back", "kddcup_rootkit_imap_vs_back"}
 
@@ -189,7 +204,7 @@ def test_file_dataset_test_path_rows_come_last_marked_test(name, tmp_path) -> No
 def test_file_dataset_missing_path_is_a_clear_error(name, tmp_path) -> None:
     write, _ = WRITERS[name]
     options = write(tmp_path / "train", 2, 0)
-    missing = tmp_path / ("nowhere" if name == "image_folder" else "nowhere.file")
+    missing = tmp_path / ("nowhere" if name in ("image_folder", "wav_folder") else "nowhere.file")
     for key in ("path", "test_path"):
         with pytest.raises(MissingPathError) as err:
             load_dataset(name, **{**options, key: str(missing)})

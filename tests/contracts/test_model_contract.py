@@ -41,16 +41,18 @@ PARAMS: dict[str, dict] = {
     "svm_rbf": {"C_grid": (1.0, 10.0), "gamma_grid": (1.0,)},
     "tfidf_logreg": {"C_grid": (1.0, 10.0), "char_ngrams": (2, 3), "max_features": 500, "max_iter": 100},
     "text_ngram": {"steps": 4, "batch_size": 16, "eval_every": 2, "n_buckets": 256, "dim": 8},
+    "audio_cnn": {"steps": 4, "batch_size": 16, "eval_every": 2, "arch_kwargs": {"width": 8, "n_mels": 8}},
+    "mfcc_svm": {"C_grid": (1.0, 10.0), "gamma_grid": (1.0,), "n_mfcc": 8},
 }
 TABLES = ("tabular", "mixed")
 DATA: dict[str, tuple[str, ...]] = {
     "small_cnn": ("image",), "cnn1d": ("signal",), "mlp": ("image", "signal", *TABLES),
     "hist_gb": (*TABLES, "image"), "logreg": (*TABLES, "image"), "svm_rbf": (*TABLES, "signal"),
-    "tfidf_logreg": ("text",), "text_ngram": ("text",),
+    "tfidf_logreg": ("text",), "text_ngram": ("text",), "audio_cnn": ("audio",), "mfcc_svm": ("audio",),
 }
 # Options for the weight test: enough training that weights can move the probabilities.
 FASTER = {"steps": 10, "lr": 0.03, "schedule": "constant"}
-WEIGHT_PARAMS: dict[str, dict] = {"small_cnn": FASTER, "cnn1d": FASTER, "mlp": FASTER,
+WEIGHT_PARAMS: dict[str, dict] = {"small_cnn": FASTER, "cnn1d": FASTER, "mlp": FASTER, "audio_cnn": FASTER,
                                   "text_ngram": {"steps": 10, "lr": 0.1}}
 CASES = [(n, m) for n in NAMES for m in DATA.get(n, ())]
 IDS = [f"{n}-{m}" for n, m in CASES]

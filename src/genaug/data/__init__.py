@@ -3,6 +3,7 @@
 Importing this package registers the built-in datasets (registry kind ``"dataset"``).
 """
 
+from genaug.data import audio as audio_datasets  # noqa: F401  (registers wav_folder, spoken_digits)
 from genaug.data import file_datasets  # noqa: F401  (registers csv, parquet, jsonl, ...)
 from genaug.data import text as text_datasets  # noqa: F401  (registers fortunes, janeausten, text_*)
 from genaug.data.datasets import DatasetInfo, describe_dataset, list_datasets, load_dataset

@@ -4,7 +4,7 @@ Default classical augmentation:
 
 * **signals** (e.g. MNIST-1D): circular shift up to 10 % of the length, amplitude ×0.8-1.2,
   time stretch ×0.9-1.1 and noise with std up to 0.05.
-* **audio**: as signals but without time stretching (it would shift pitch).
+* **audio**: see :mod:`genaug.modalities.audio` (its own file).
 
 Strong augmentation (consistency training, contrastive views): the same operations at about
 three times the strength: circular shift up to 30 %, amplitude ×0.5-1.5, time stretch
@@ -53,12 +53,3 @@ class SignalModality(TensorModality):
             {"name": "signal_noise", "std": (0.0, 0.15)},
         ]
 
-
-@register("modality", "audio")
-class AudioModality(SignalModality):
-    """Audio waveforms (N, C, T)."""
-
-    name: ClassVar[str] = "audio"
-    corruption_suite: ClassVar[str | None] = "audio"
-    infer_from_ndim: ClassVar[bool] = False
-    time_stretch: ClassVar[tuple[float, float]] = (1.0, 1.0)

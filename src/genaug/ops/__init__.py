@@ -15,6 +15,7 @@ Example:
     torch.Size([8, 1, 28, 28])
 """
 
+from genaug.ops import audio as audio_ops  # noqa: F401  (registers audio_gain, audio_noise, ...)
 from genaug.ops.base import Augmenter, Params
 from genaug.ops.builder import accepted_options, build, build_augmenter, build_mixer, to_config
 from genaug.ops.compose import OneOf, RandomApply, Sequential

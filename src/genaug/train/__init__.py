@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from genaug.train import audio as audio_models  # noqa: F401  (registers audio_cnn, mfcc_svm)
 from genaug.train import metrics, nets
 from genaug.train.base import BaseClassifier, Classifier, NotFittedError
 from genaug.train.corruptions import (
