@@ -95,14 +95,7 @@ CASES = [(n, m) for n in NAMES if n in SPEC for m in SPEC[n].data]
 IDS = [f"{n}-{m}" for n, m in CASES]
 
 # Known bugs, each an xfail(strict=True) case until fixed: {(test, metric): what is wrong}.
-TEXT_METRICS = ("distinct_n", "self_bleu", "ngram_copy")
-BUGS: dict[tuple[str, str], str] = {
-    **{("empty", n): f"bug: {n} on an empty synthetic set returns 0.0 (a finite score) instead of "
-                     "raising or NaN (src/genaug/quality/text.py)" for n in TEXT_METRICS},
-    **{("modality", n): f"bug: {n} on non-text data fails with AttributeError ('Tensor' object has no "
-                        "attribute 'lower') instead of a TypeError naming text (src/genaug/quality/text.py)"
-       for n in TEXT_METRICS},
-}
+BUGS: dict[tuple[str, str], str] = {}
 
 
 def _marked(test: str, cases: list[tuple[str, ...]]) -> list:

@@ -146,10 +146,6 @@ def test_honours_per_sample_weights(name, modality, make_data) -> None:
             make(name).fit(train.with_meta(weight=bad), None, generator=0)
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError,
-                   reason="bug: TfidfLogRegClassifier._validate_params calls len(None) before its None "
-                          "check, so the documented char_ngrams=None / word_ngrams=None raise TypeError "
-                          "(src/genaug/train/text.py)")
 @pytest.mark.parametrize("option", ["char_ngrams", "word_ngrams"])
 def test_tfidf_logreg_accepts_the_documented_none_ngrams(option) -> None:
     assert make("tfidf_logreg", **{option: None}).get_params()[option] is None

@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from genaug.data.labeled import LabeledData
+from genaug.modalities.base import is_modality
 from genaug.quality import features as _features
 from genaug.quality.features import FeatureExtractor
 from genaug.quality.metrics import Metric, check_pair
@@ -98,6 +99,14 @@ def self_bleu(texts: Sequence[str], *, max_texts: int = 200) -> float:
     return float(np.mean([_bleu(h, toks[:i] + toks[i + 1:]) for i, h in enumerate(toks)]))
 
 
+def _check_text(real: LabeledData, synthetic: LabeledData) -> None:
+    """:func:`check_pair`, then a TypeError unless both hold text."""
+    check_pair(real, synthetic)
+    if not is_modality(real, "text"):
+        raise TypeError("this metric needs text data (modality 'text', x a list of str); got "
+                        f"{real.modality!r}")
+
+
 @register("metric", "distinct_n")
 class DistinctN(Metric):
     """Distinct-1 and distinct-2 of the synthetic texts, and of the real ones for reference.
@@ -110,10 +119,10 @@ class DistinctN(Metric):
     higher_is_better = True
 
     def __call__(self, real: LabeledData, synthetic: LabeledData) -> dict[str, float]:
-        check_pair(real, synthetic)
+        _check_text(real, synthetic)
         out = {}
         for n in (1, 2):
-            out[f"distinct_{n}"] = distinct_n(synthetic.x, n)
+            out[f"distinct_{n}"] = distinct_n(synthetic.x, n) if len(synthetic) else float("nan")
             out[f"real_distinct_{n}"] = distinct_n(real.x, n)
         return out
 
@@ -126,8 +135,8 @@ class SelfBLEU(Metric):
         max_per_class: texts per class compared (BLEU is quadratic in their number).
 
     Returns (from ``__call__``):
-        ``self_bleu`` (mean over classes with >= 2 texts) and ``real_self_bleu`` (the same on
-        the real texts, for reference).
+        ``self_bleu`` (mean over classes with >= 2 texts; NaN when there is none) and
+        ``real_self_bleu`` (the same on the real texts, for reference).
     """
 
     name = "self_bleu"
@@ -140,10 +149,10 @@ class SelfBLEU(Metric):
     def _per_class(self, data: LabeledData) -> float:
         values = [self_bleu([data.x[i] for i in np.flatnonzero(data.y == c)], max_texts=self.max_per_class)
                   for c in range(data.num_classes) if (data.y == c).sum() >= 2]
-        return float(np.mean(values)) if values else 0.0
+        return float(np.mean(values)) if values else float("nan")
 
     def __call__(self, real: LabeledData, synthetic: LabeledData) -> dict[str, float]:
-        check_pair(real, synthetic)
+        _check_text(real, synthetic)
         return {"self_bleu": self._per_class(synthetic), "real_self_bleu": self._per_class(real)}
 
 
@@ -157,7 +166,8 @@ class NgramCopy(Metric):
     Returns (from ``__call__``):
         ``ngram_copy``: fraction of synthetic texts sharing an ``n``-word span with a real text
         (texts shorter than ``n`` words count when they equal a whole real text);
-        ``exact_copy``: fraction identical to a real text (after lower-casing and punctuation).
+        ``exact_copy``: fraction identical to a real text (after lower-casing and punctuation);
+        both NaN for an empty synthetic set. Every metric here raises TypeError on non-text data.
     """
 
     name = "ngram_copy"
@@ -168,9 +178,9 @@ class NgramCopy(Metric):
         check_int("n", n, 2)
 
     def __call__(self, real: LabeledData, synthetic: LabeledData) -> dict[str, float]:
-        check_pair(real, synthetic)
+        _check_text(real, synthetic)
         if not len(synthetic):
-            return {"ngram_copy": 0.0, "exact_copy": 0.0}
+            return {"ngram_copy": float("nan"), "exact_copy": float("nan")}
         real_words = [words(t) for t in real.x]
         spans = {g for w in real_words for g in _ngrams(w, self.n)}
         whole = {tuple(w) for w in real_words}

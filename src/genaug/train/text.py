@@ -156,8 +156,9 @@ class TfidfLogRegClassifier(_TextClassifier):
             check_range("C_grid entry", c, 0.0, low_inclusive=False)
         for name in ("word_ngrams", "char_ngrams"):
             value = getattr(self, name)
-            bad = isinstance(value, str) or len(value) != 2 or not 1 <= value[0] <= value[1]
-            if value is not None and bad:
+            if value is None:
+                continue
+            if isinstance(value, str) or len(value) != 2 or not 1 <= value[0] <= value[1]:
                 raise ValueError(f"{name} must be (low, high) with 1 <= low <= high, or None; got {value!r}")
         if self.word_ngrams is None and self.char_ngrams is None:
             raise ValueError("word_ngrams and char_ngrams are both None; keep at least one")
