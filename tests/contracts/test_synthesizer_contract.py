@@ -23,7 +23,7 @@ from genaug.data.labeled import LabeledData
 from genaug.serialization import CONFIG_NAME, FORMAT_VERSION, WEIGHTS_NAME
 from genaug.synth import NotFittedError, Synthesizer, load_synthesizer
 
-SHAPES = {"image": (1, 8, 8), "signal": (1, 40)}
+SHAPES = {"image": (1, 8, 8), "signal": (1, 40), "audio": (1, 400)}
 MODALITIES = ("image", "signal", "tabular", "text")
 NUM_CLASSES = 3
 PER_CLASS = 4
@@ -39,6 +39,9 @@ def _cases() -> list[tuple[str, str]]:
         for modality in MODALITIES:
             if cls.supports(modality):
                 cases.append((name, modality))
+        # audio: synthesizers that name it (tensor generators take it as they take signals)
+        if "audio" in (cls.modalities or ()):
+            cases.append((name, "audio"))
     return cases
 
 
@@ -147,7 +150,7 @@ def test_parameter_list_covers_every_modality() -> None:
     assert {"gaussian_copula", "tvae", "ctgan", "tabddpm"} <= {n for n, m in CASES if m == "tabular"}
     ours = {n for n in registry.available("synthesizer")
             if registry.get("synthesizer", n).__module__.startswith("genaug.")}  # fmt: skip
-    assert ours == names, "a registered synthesizer accepts none of image, signal, tabular"
+    assert ours == names, "a registered synthesizer accepts none of image, signal, tabular, text, audio"
 
 
 @pytest.mark.parametrize("name", sorted({n for n, _ in CASES}))
@@ -347,7 +350,10 @@ def test_bad_input_raises_value_error_naming_it(name: str, modality: str) -> Non
     assert not hasattr(synth, "class_names_"), "a failed fit left fitted state behind"
 
 
-@pytest.mark.parametrize(("name", "modality"), TENSOR_CASES, ids=TENSOR_IDS)
+RAW_CASES = [c for c in TENSOR_CASES if c[1] != "audio"]  # a raw 3-D batch is a signal, never audio
+
+
+@pytest.mark.parametrize(("name", "modality"), RAW_CASES, ids=[f"{n}-{m}" for n, m in RAW_CASES])
 def test_raw_batch_and_labeled_pool_accepted(name: str, modality: str) -> None:
     data = make_data(modality, n_per_class=2)
     pool = LabeledData(make_pool(modality, 4), np.zeros(4, dtype=int), ("p",), modality)

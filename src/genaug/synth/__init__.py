@@ -21,6 +21,7 @@ unlabeled=None, generator=None)``, ``sample(n_per_class, *, generator=None)``,
 ``weights.safetensors``, :mod:`genaug.serialization`) loads with :func:`load_synthesizer`.
 """
 
+import genaug.synth.audio_tts  # noqa: F401  (registers espeak_tts)
 import genaug.synth.tabular  # noqa: F401  (registers the tabular synthesizers)
 import genaug.synth.text_lm  # noqa: F401  (registers text_lm)
 import genaug.synth.text_pseudo_label  # noqa: F401  (registers text_pseudo_label)
