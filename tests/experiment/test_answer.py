@@ -202,3 +202,28 @@ def test_the_report_says_what_auto_chose_on_every_seed() -> None:
     assert page.count("<td>ties keep it</td>") == 0 and page.count("ties keep it") == 3  # one row per seed
     assert "classical 0.600, generative:x 0.550, none 0.500" in page
     assert "What auto chose" not in render_report(_results({"none": (0.7, 0.7)}).to_dict())
+
+
+def test_sample_grid_labels_sit_outside_the_images_and_are_kept_whole() -> None:
+    import io
+
+    from PIL import Image
+
+    from genaug.experiment import report_plots as plots
+
+    names = ["Trouser", "Pullover", "Ankle boot with a long name"]
+    rows = [[np.full((1, 28, 28), 0.2 * (c + 1)).tolist()] * 2 for c in range(3)]
+    fig = plots.sample_grid_figure({"real": rows, "synthetic": rows}, names)
+    labels = [t for ax in fig.axes for t in ax.texts]
+    assert [t.get_text() for t in labels] == names
+    assert not any(ax.get_title() for ax in fig.axes)  # nothing drawn over the images
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for text in labels:  # each name ends left of its row's first image
+        assert text.get_window_extent(renderer).x1 <= text.axes.get_window_extent(renderer).x0
+    png = plots.figure_png(fig)
+    import base64
+
+    with Image.open(io.BytesIO(base64.b64decode(png.split(",", 1)[1]))) as img:
+        width, _ = img.size
+    assert width > 2 * 2 * 28  # the saved figure grew to hold the long name (bbox "tight")

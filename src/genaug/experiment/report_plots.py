@@ -191,11 +191,18 @@ def cost_plot(summary: list[dict[str, Any]]) -> str:
 
 def sample_grid(preview: dict[str, list[list[Any]]], class_names: list[str]) -> str:
     """Real (left) and synthetic (right) samples, one row per class."""
+    fig = sample_grid_figure(preview, class_names)
+    return "" if fig is None else figure_png(fig)
+
+
+def sample_grid_figure(preview: dict[str, list[list[Any]]], class_names: list[str]) -> Any:
+    """The figure of :func:`sample_grid` (None when there is nothing to draw): class names
+    sit left of their row, outside the images."""
     real, syn = preview.get("real", []), preview.get("synthetic", [])
     n_classes = len(real)
     per = max([len(c) for c in real + syn] or [0])
     if n_classes == 0 or per == 0:
-        return ""
+        return None
     plt = _plt()
     fig, axes = plt.subplots(n_classes, 2 * per, figsize=(2 * per * 0.55, n_classes * 0.55), squeeze=False)
     for k in range(n_classes):
@@ -214,4 +221,4 @@ def sample_grid(preview: dict[str, list[list[Any]]], class_names: list[str]) -> 
         axes[k][0].text(-0.15, 0.5, class_names[k] if k < len(class_names) else str(k), fontsize=6,
                         ha="right", va="center", transform=axes[k][0].transAxes)
     fig.suptitle("real (left) vs synthetic (right)", fontsize=8)
-    return figure_png(fig)
+    return fig
