@@ -783,12 +783,12 @@ def _as_list(name: str, value: Any) -> list[Any]:
 
 
 def _named_option(option: str, config: Any) -> tuple[str, dict[str, Any]]:
-    if isinstance(config, str):
-        return config, {}
-    if not isinstance(config, dict) or not isinstance(config.get("name"), str):
-        raise ValueError(f"{option} must hold names or mappings with a 'name' key; got {config!r}")
-    dropped = ("name", "label") if option == "candidates" else ("name",)  # a candidate may carry a label
-    return config["name"], {k: v for k, v in config.items() if k not in dropped}
+    """:func:`~genaug.experiment.generation.named`; a candidate's display ``label`` is not an
+    option of its strategy."""
+    name, options = named(config, option)
+    if option == "candidates":
+        options.pop("label", None)
+    return name, options
 
 
 def _create_checked(option: str, kind: Any, name: str, options: dict[str, Any]) -> Any:
