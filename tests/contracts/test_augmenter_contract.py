@@ -8,6 +8,8 @@ left out here: they follow a different protocol and own their contract suite.
 from __future__ import annotations
 
 import json
+import tempfile
+from pathlib import Path
 
 import pytest
 import torch
@@ -16,11 +18,27 @@ from genaug import registry
 from genaug.ops import Augmenter, LabelMixer, TextAugmenter, build, one_hot, to_config
 from genaug.rng import as_generator
 
+
+def _background_folder() -> Path:
+    """Two short WAV files (a tone and noise) for ``audio_background``."""
+    import numpy as np
+    import soundfile as sf
+
+    folder = Path(tempfile.mkdtemp(prefix="genaug-background-"))
+    t = np.arange(800) / 8000
+    sf.write(folder / "tone.wav", (0.3 * np.sin(2 * np.pi * 300 * t)).astype(np.float32), 8000)
+    sf.write(folder / "noise.wav", np.random.default_rng(0).normal(0, 0.1, 600).astype(np.float32), 8000)
+    return folder
+
+
+_BACKGROUND = _background_folder()
+
 # Augmenters that cannot be built with default arguments.
 ARGS: dict[str, dict] = {
     "sequential": {"augmenters": [{"name": "flip"}, {"name": "gaussian_noise"}]},
     "one_of": {"augmenters": [{"name": "affine"}, {"name": "gaussian_noise"}]},
     "random_apply": {"augmenters": [{"name": "affine"}, {"name": "color"}], "p": 0.5},
+    "audio_background": {"path": str(_BACKGROUND), "sample_rate": 8000},
 }
 
 # name -> (bad keyword arguments, the argument the error must name)
@@ -47,6 +65,14 @@ BAD_ARGS: dict[str, tuple[dict, str]] = {
     "audio_shift": ({"max_shift": -0.1}, "max_shift"),
     "audio_speed": ({"factor": (1.2, 1.1)}, "factor"),
     "spec_mask": ({"n_masks": 0}, "n_masks"),
+    "audio_pitch": ({"semitones": 30}, "semitones"),
+    "audio_stretch": ({"rate": (0.0, 1.0)}, "rate"),
+    "audio_filter": ({"high_hz": (1000, 9000), "sample_rate": 16000}, "high_hz"),
+    "audio_clip": ({"level": 0.0}, "level"),
+    "audio_polarity": ({"p": -0.5}, "p"),
+    "audio_reverb": ({"rt60": 6.0}, "rt60"),
+    "audio_background": ({"snr_db": (30, 10)}, "snr_db"),
+    "spec_time_warp": ({"max_warp": 0.7}, "max_warp"),
     "eda": ({"alpha_sr": 0.0, "alpha_ri": 0.0, "alpha_rs": 0.0, "p_rd": 0.0}, "alpha_sr"),
     "synonym_replace": ({"alpha": 1.5}, "alpha"),
     "random_insert": ({"alpha": -0.1}, "alpha"),

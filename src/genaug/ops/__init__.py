@@ -16,6 +16,7 @@ Example:
 """
 
 from genaug.ops import audio as audio_ops  # noqa: F401  (registers audio_gain, audio_noise, ...)
+from genaug.ops import audio_effects as audio_effect_ops  # noqa: F401  (audio_pitch, audio_reverb, ...)
 from genaug.ops.base import Augmenter, Params
 from genaug.ops.builder import accepted_options, build, build_augmenter, build_mixer, to_config
 from genaug.ops.compose import OneOf, RandomApply, Sequential

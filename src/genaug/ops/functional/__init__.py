@@ -4,6 +4,6 @@ Every function takes a batch and per-sample parameter tensors and returns a new 
 classes in :mod:`genaug.ops` draw the parameters and call these functions.
 """
 
-from genaug.ops.functional import image, signal1d
+from genaug.ops.functional import audio, image, signal1d
 
-__all__ = ["image", "signal1d"]
+__all__ = ["audio", "image", "signal1d"]
