@@ -28,6 +28,7 @@ from torch import nn
 from genaug.data.labeled import LabeledData
 from genaug.modalities import get_modality
 from genaug.registry import register
+from genaug.sizing import scaled_width
 from genaug.synth.base import NetworkSynthesizer, fit_scaler, progress_bar, scale, unscale
 from genaug.synth.nn import build_module, crop_to, mlp, pad_to_multiple, padded_size
 from genaug.validation import check_int, check_range
@@ -138,6 +139,8 @@ class CVAE(NetworkSynthesizer):
     Args:
         latent_dim: size of the latent code ``z``.
         width: conv channels at full resolution (images); the trunk uses ``width`` and ``2*width``.
+            ``None`` (the default) scales it to the image size (:func:`genaug.sizing.scaled_width`:
+            32 up to 16x16, 16 at 28x28, 8 at 64x64).
         hidden_dim: width of the MLP layers.
         steps: optimisation steps (fixed budget, independent of data size).
         batch_size: labeled samples per step; the pool contributes the same number per step.
@@ -164,7 +167,7 @@ class CVAE(NetworkSynthesizer):
         self,
         *,
         latent_dim: int = 16,
-        width: int = 32,
+        width: int | None = None,
         hidden_dim: int = 256,
         steps: int = 2000,
         batch_size: int = 64,
@@ -184,8 +187,10 @@ class CVAE(NetworkSynthesizer):
         self.unlabeled_weight = unlabeled_weight
         self.device = device
         self.progress = progress
-        for name in ("latent_dim", "width", "hidden_dim", "steps", "batch_size"):
+        for name in ("latent_dim", "hidden_dim", "steps", "batch_size"):
             check_int(name, getattr(self, name), 1)
+        if width is not None:
+            check_int("width", width, 1)
         check_range("lr", lr, 0.0, low_inclusive=False)
         check_range("classifier_weight", classifier_weight, 0.0)
         check_range("unlabeled_weight", unlabeled_weight, 0.0)
@@ -199,7 +204,7 @@ class CVAE(NetworkSynthesizer):
             self.sample_shape_,
             len(self.class_names_),
             latent_dim=self.latent_dim,
-            width=self.width,
+            width=scaled_width(self.sample_shape_, self.width),
             hidden_dim=self.hidden_dim,
         )
 

@@ -24,6 +24,7 @@ from genaug.data.labeled import LabeledData
 from genaug.modalities import get_modality
 from genaug.registry import register
 from genaug.rng import Seed, as_generator
+from genaug.sizing import scaled_width
 from genaug.synth.base import NetworkSynthesizer, fit_scaler, progress_bar, scale, unscale
 from genaug.synth.nn import EMA, UNet, build_module
 from genaug.synth.schedules import alphas_cumprod, ddim_step, ddim_timesteps, make_betas, q_sample
@@ -38,6 +39,8 @@ class Diffusion(NetworkSynthesizer):
 
     Args:
         width: UNet channels at the first level.
+            ``None`` (the default) scales it to the image size (:func:`genaug.sizing.scaled_width`:
+            32 up to 16x16, 16 at 28x28, 8 at 64x64).
         channel_mults: channel multiplier per UNet level (the size halves between levels; inputs
             are zero-padded to a multiple of ``2 ** (levels - 1)``).
         num_res_blocks: residual blocks per level.
@@ -70,7 +73,7 @@ class Diffusion(NetworkSynthesizer):
     def __init__(
         self,
         *,
-        width: int = 32,
+        width: int | None = None,
         channel_mults: tuple[int, ...] = (1, 2, 2),
         num_res_blocks: int = 1,
         num_timesteps: int = 1000,
@@ -101,8 +104,10 @@ class Diffusion(NetworkSynthesizer):
         self.eta = eta
         self.device = device
         self.progress = progress
-        for name in ("width", "num_res_blocks", "num_timesteps", "steps", "batch_size", "sampling_steps"):
+        for name in ("num_res_blocks", "num_timesteps", "steps", "batch_size", "sampling_steps"):
             check_int(name, getattr(self, name), 1)
+        if width is not None:
+            check_int("width", width, 1)
         if not isinstance(channel_mults, tuple | list) or not channel_mults:
             raise ValueError(f"channel_mults must be a non-empty tuple of ints; got {channel_mults!r}")
         for i, m in enumerate(channel_mults):
@@ -131,7 +136,7 @@ class Diffusion(NetworkSynthesizer):
             len(self.sample_shape_) - 1,
             self.sample_shape_[0],
             len(self.class_names_),
-            width=self.width,
+            width=scaled_width(self.sample_shape_, self.width),
             channel_mults=tuple(self.channel_mults),
             num_res_blocks=self.num_res_blocks,
         )

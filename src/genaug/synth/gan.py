@@ -19,6 +19,7 @@ from torch import nn
 
 from genaug.data.labeled import LabeledData
 from genaug.registry import register
+from genaug.sizing import scaled_width
 from genaug.synth.base import NetworkSynthesizer, fit_scaler, progress_bar, scale, unscale
 from genaug.synth.nn import EMA, SpectralNorm, build_module, crop_to, group_norm, padded_size
 from genaug.validation import check_int, check_range
@@ -133,6 +134,8 @@ class CGAN(NetworkSynthesizer):
     Args:
         latent_dim: size of the noise ``z`` (and of the class embedding).
         width: conv channels at full resolution (D uses up to 4x, G 2x).
+            ``None`` (the default) scales it to the image size (:func:`genaug.sizing.scaled_width`:
+            32 up to 16x16, 16 at 28x28, 8 at 64x64).
         hidden_dim: MLP width (signals).
         steps: alternating D/G update pairs (fixed budget).
         batch_size: labeled (and, with a pool, unlabeled) real samples per D step.
@@ -158,7 +161,7 @@ class CGAN(NetworkSynthesizer):
         self,
         *,
         latent_dim: int = 32,
-        width: int = 32,
+        width: int | None = None,
         hidden_dim: int = 256,
         steps: int = 2000,
         batch_size: int = 64,
@@ -178,8 +181,10 @@ class CGAN(NetworkSynthesizer):
         self.unlabeled_weight = unlabeled_weight
         self.device = device
         self.progress = progress
-        for name in ("latent_dim", "width", "hidden_dim", "steps", "batch_size"):
+        for name in ("latent_dim", "hidden_dim", "steps", "batch_size"):
             check_int(name, getattr(self, name), 1)
+        if width is not None:
+            check_int("width", width, 1)
         check_range("lr", lr, 0.0, low_inclusive=False)
         check_range("ema_decay", ema_decay, 0.0, 1.0, high_inclusive=False)
         check_range("unlabeled_weight", unlabeled_weight, 0.0)
@@ -193,13 +198,14 @@ class CGAN(NetworkSynthesizer):
             self.sample_shape_,
             len(self.class_names_),
             latent_dim=self.latent_dim,
-            width=self.width,
+            width=scaled_width(self.sample_shape_, self.width),
             hidden_dim=self.hidden_dim,
         )
 
     def _disc_net(self) -> DiscriminatorNet:
         return DiscriminatorNet(
-            self.sample_shape_, len(self.class_names_), width=self.width, hidden_dim=self.hidden_dim
+            self.sample_shape_, len(self.class_names_), width=scaled_width(self.sample_shape_, self.width),
+            hidden_dim=self.hidden_dim,
         )
 
     def _fit(self, data: LabeledData, pool: torch.Tensor | None, generator: torch.Generator) -> None:

@@ -25,6 +25,7 @@ import torch
 from torch import nn
 
 from genaug.rng import Seed, as_generator
+from genaug.sizing import scaled_width
 
 __all__ = [
     "ARCHITECTURES",
@@ -227,9 +228,11 @@ class MLP(nn.Module):
 
 
 def small_cnn(input_shape: Sequence[int], num_classes: int, **kwargs: Any) -> SmallCNN:
-    """A :class:`SmallCNN` for images of shape ``(C, H, W)``."""
+    """A :class:`SmallCNN` for images of shape ``(C, H, W)``; ``width`` left out (or None) scales with
+    the image size (:func:`genaug.sizing.scaled_width`: 32 up to 32x32, 16 at 64x64 and above)."""
     if len(input_shape) != 3 or min(input_shape[1:]) < 2:
         raise ValueError(f"small_cnn needs input_shape (C, H, W) with H, W >= 2; got {tuple(input_shape)}")
+    kwargs["width"] = scaled_width(input_shape, kwargs.get("width"), minimum=16, base_pixels=1024)
     return SmallCNN(int(input_shape[0]), num_classes, **kwargs)
 
 
