@@ -69,6 +69,7 @@ import numpy as np
 from genaug import registry
 from genaug.data.labeled import LabeledData
 from genaug.experiment import generation, protocols
+from genaug.experiment.budget import Work
 from genaug.experiment.generation import named, unlabeled_view
 from genaug.experiment.protocols import Evaluation, stratified_halves
 from genaug.experiment.search import Search, run_search
@@ -337,6 +338,25 @@ class AutoStrategy(Strategy):
         return [str(b) for b in self.baselines]
 
     # ----- the strategy ---------------------------------------------------------------------
+    def planned_work(self) -> Work:
+        """Upper bound of the search's training: every baseline, candidate and trial scored in
+        each evaluation (``repeats`` for ``val_halves``, ``folds`` for ``kfold``), plus the final
+        fit; each synthesizer fitted once per context (1, or ``folds + 1`` for ``kfold``).
+        Candidates are counted as plain fits."""
+        evaluations = self.repeats if self.protocol == "val_halves" else self.folds
+        contexts = 1 if self.protocol == "val_halves" else self.folds + 1
+        trials = len(self._baseline_names()) + len(self._candidate_configs()) + self.n_trials
+        if self.symmetries and self.augment is None:
+            trials += 2
+        if self.synthesizers is None:
+            known = registry.available("synthesizer")
+            configs: list[Any] = [n for n in DEFAULT_SYNTHESIZERS if n in known]
+        else:
+            configs = list(self.synthesizers)
+        synthesizers = tuple(
+            ({"name": c} if isinstance(c, str) else dict(c)) for c in configs for _ in range(contexts))
+        return Work(classifier_fits=1.0 + trials * evaluations, synthesizers=synthesizers)
+
     def prepare(self, split: Any, *, generator: Seed = None) -> TrainingPlan:
         """Score the candidates; return the chosen one's plan on the full labeled set.
 

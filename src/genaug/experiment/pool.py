@@ -39,6 +39,7 @@ import numpy as np
 from genaug import registry
 from genaug.data.labeled import LabeledData
 from genaug.experiment import generation
+from genaug.experiment.budget import Work
 from genaug.experiment.generation import named, unlabeled_view
 from genaug.experiment.strategies import ClassicalAugmentation, Strategy, TrainingPlan
 from genaug.mixing.base import SYNTHETIC
@@ -122,6 +123,11 @@ class FixMatchStrategy(Strategy):
                         weight=self.weight, soft=self.soft_default if self.soft is None else self.soft,
                         temperature=self.temperature, ema_decay=self.ema_decay)
 
+    def planned_work(self) -> Work:
+        """One fit whose steps also see ``ratio`` unlabeled samples per labeled one (a weak
+        forward pass and a strong forward/backward pass): about ``1 + 4/3 * ratio`` plain fits."""
+        return Work(classifier_fits=1.0 + 4.0 / 3.0 * self.ratio)
+
     def prepare(self, split: Any, *, generator: Seed = None) -> TrainingPlan:
         labeled: LabeledData = split.labeled
         pool = _require_pool(split, "fixmatch")
@@ -187,6 +193,10 @@ class PretrainStrategy(Strategy):
         return SimCLR(arch=arch, arch_kwargs=arch_kwargs, steps=self.steps, batch_size=self.batch_size,
                       lr=self.lr, temperature=self.temperature, projection_dim=self.projection_dim,
                       augment=self.views)
+
+    def planned_work(self) -> Work:
+        """Contrastive pretraining counted as one more classifier fit (an approximation)."""
+        return Work(classifier_fits=2.0)
 
     def prepare(self, split: Any, *, generator: Seed = None) -> TrainingPlan:
         base = draw_seed(generator)
@@ -329,6 +339,13 @@ class DPTStrategy(Strategy):
         return teacher, {"teacher": {"name": name, **options},
                          "teacher_consistency": self.teacher_consistency,
                          "seconds_teacher": time.perf_counter() - t0}
+
+    def planned_work(self) -> Work:
+        """Teacher + student fits (the student with FixMatch's per-step factor when it is a
+        ``fixmatch`` student) and one generator fit."""
+        base = super().planned_work()
+        student = 1.0 + 4.0 / 3.0 * 7 if self.student == "fixmatch" else 1.0
+        return Work(classifier_fits=1.0 + student, synthesizers=base.synthesizers)
 
     def prepare(self, split: Any, *, generator: Seed = None) -> TrainingPlan:
         base = draw_seed(generator)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from genaug.data.labeled import LabeledData
+from genaug.experiment.budget import Work
 from genaug.registry import register
 from genaug.rng import Seed
 
@@ -99,6 +100,17 @@ class Strategy(ABC):
     def get_config(self) -> dict[str, Any]:
         """Constructor arguments (stored unchanged under their own names)."""
         return dict(vars(self))
+
+    def planned_work(self) -> Work:
+        """What one run of this strategy trains, for cost estimates
+        (:func:`genaug.experiment.budget.estimate_cost`): by default one classifier fit plus one
+        fit of the ``synthesizer`` option when the strategy has one. Strategies that train more
+        (a teacher, a search) override it."""
+        synthesizer = getattr(self, "synthesizer", None)
+        if synthesizer is None:
+            return Work()
+        config = {"name": synthesizer} if isinstance(synthesizer, str) else dict(synthesizer)
+        return Work(synthesizers=(config,))
 
 
 @register("strategy", "none")
