@@ -2,17 +2,23 @@
 
 Pipeline (both libraries): horizontal flip (p=0.5) -> affine (rotate ±10°, translate ±10 %,
 scale 0.9-1.1, zero fill, bilinear) -> brightness/contrast (±20 %) -> Gaussian noise
-(std 0.01-0.05). genaug runs it on a whole (B, 3, H, W) float32 tensor at once; Albumentations
-runs it image by image on HWC numpy arrays (its native layout, prepared beforehand and not
-timed) in float32 (the same data) and, for reference, uint8 (its fast path).
+(std 0.01-0.05). genaug runs it on a whole (B, 3, H, W) batch at once: float32 in [0, 1], and
+uint8 through :func:`genaug.ops.apply_uint8` (convert, augment, round back into the uint8
+buffer). Albumentations runs it image by image on HWC numpy arrays (its native layout,
+prepared beforehand and not timed) in float32 (the same data) and uint8 (its fast path).
 
 Semantics differ slightly: Albumentations' RandomBrightnessContrast adds brightness and scales
 contrast about 0, genaug multiplies brightness and blends contrast with the mean grey level; the
 work per pixel is comparable.
 
+Times are CPU seconds of this process per batch (``time.process_time``; one thread per library,
+so on an idle machine this is the wall time and on a shared one it leaves out the waiting);
+libraries are interleaved batch by batch; the table uses the median batch. ``--profile`` adds
+where genaug's time goes (torch profiler, self CPU time per operator).
+
 Usage:
-    .venv/bin/pip install -c constraints.txt albumentations==2.0.8   # benchmark-only dependency
-    .venv/bin/python benchmarks/bench_image_pipeline.py --repeats 10 --batch-size 256 --sizes 32 64
+    .venv/bin/pip install -c constraints.txt -e '.[bench]'   # albumentations==2.0.8 (bench only)
+    .venv/bin/python benchmarks/bench_image_pipeline.py --profile      # 32, 64, 128, 224 px
 
 Numbers on a shared machine are noisy: compare the ratio within one run, not across runs.
 """
@@ -28,6 +34,7 @@ import numpy as np
 import torch
 
 from genaug.ops import Affine, Color, Flip, GaussianNoise, Sequential
+from genaug.ops.compose import apply_uint8
 from genaug.rng import as_generator
 
 
@@ -68,42 +75,69 @@ def time_interleaved(
     times: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(repeats):
         for name, fn in fns.items():
-            start = time.perf_counter()
+            start = time.process_time()
             fn()
-            times[name].append(time.perf_counter() - start)
+            times[name].append(time.process_time() - start)
     return times
 
 
 def bench_size(size: int, args: argparse.Namespace) -> dict[str, list[float]]:
     """Seconds per batch (one entry per repeat) for each library at ``size`` x ``size``."""
     images = torch.rand(args.batch_size, 3, size, size, generator=as_generator(args.seed))
+    images_u8 = (images * 255).round().to(torch.uint8)
+    buffer_u8 = images_u8.clone()
     aug = genaug_pipeline()
     aug_gen = as_generator(args.seed + 1)
-    fns: dict[str, Callable[[], object]] = {"genaug": lambda: aug(images, generator=aug_gen)}
+
+    def genaug_uint8() -> object:
+        buffer_u8.copy_(images_u8)  # in place: the uint8 batch is overwritten (copy not timed apart)
+        return apply_uint8(aug, buffer_u8, generator=aug_gen, out=buffer_u8)
+
+    fns: dict[str, Callable[[], object]] = {
+        "genaug_float32": lambda: aug(images, generator=aug_gen),
+        "genaug_uint8": genaug_uint8,
+    }
     try:
         alb = albumentations_pipeline(args.seed)
     except ImportError:
-        print("albumentations is not installed: pip install -c constraints.txt albumentations==2.0.8")
+        print("albumentations is not installed: pip install -c constraints.txt -e '.[bench]'")
     else:
         hwc_float = [np.ascontiguousarray(im) for im in images.permute(0, 2, 3, 1).numpy()]
-        hwc_uint8 = [(im * 255).round().astype(np.uint8) for im in hwc_float]
+        hwc_uint8 = [np.ascontiguousarray(im) for im in images_u8.permute(0, 2, 3, 1).numpy()]
         fns["alb_float32"] = lambda: [alb(image=im)["image"] for im in hwc_float]
         fns["alb_uint8"] = lambda: [alb(image=im)["image"] for im in hwc_uint8]
     return time_interleaved(fns, warmup=args.warmup, repeats=args.repeats)
 
 
+def profile_size(size: int, args: argparse.Namespace, top: int = 6) -> list[tuple[str, float]]:
+    """genaug's float32 pipeline at ``size``: (operator, share of self CPU time), largest first."""
+    from torch.profiler import ProfilerActivity, profile
+
+    images = torch.rand(args.batch_size, 3, size, size, generator=as_generator(args.seed))
+    aug = genaug_pipeline()
+    aug(images, generator=0)
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        for i in range(3):
+            aug(images, generator=i)
+    events = sorted(prof.key_averages(), key=lambda e: e.self_cpu_time_total, reverse=True)
+    total = sum(e.self_cpu_time_total for e in events) or 1.0
+    return [(e.key, e.self_cpu_time_total / total) for e in events[:top]]
+
+
 def print_table(title: str, rows: list[tuple[int, dict[str, float]]]) -> None:
     """One row per size: images/second per library and the genaug/albumentations ratios."""
-    columns = ("size", "genaug", "alb float32", "ratio", "alb uint8", "ratio")
-    widths = (7, 10, 11, 6, 10, 6)
+    columns = ("size", "genaug f32", "alb f32", "ratio", "genaug u8", "alb u8", "ratio", "f32/alb u8")
+    widths = (7, 10, 8, 6, 10, 8, 6, 10)
     header = " | ".join(f"{c:>{w}}" for c, w in zip(columns, widths, strict=True))
     print(title)
     print(header)
     print("-" * len(header))
+    nan = float("nan")
     for size, r in rows:
-        g = r["genaug"]
-        af, au = r.get("alb_float32", float("nan")), r.get("alb_uint8", float("nan"))
-        cells = (f"{size}x{size}", f"{g:.0f}", f"{af:.0f}", f"{g / af:.2f}", f"{au:.0f}", f"{g / au:.2f}")
+        gf, gu = r["genaug_float32"], r["genaug_uint8"]
+        af, au = r.get("alb_float32", nan), r.get("alb_uint8", nan)
+        cells = (f"{size}x{size}", f"{gf:.0f}", f"{af:.0f}", f"{gf / af:.2f}", f"{gu:.0f}", f"{au:.0f}",
+                 f"{gu / au:.2f}", f"{gf / au:.2f}")
         print(" | ".join(f"{c:>{w}}" for c, w in zip(cells, widths, strict=True)))
     print()
 
@@ -113,7 +147,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=10, help="timed batches per library and size")
     parser.add_argument("--warmup", type=int, default=3, help="untimed batches before timing")
     parser.add_argument("--batch-size", type=int, default=256)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[32, 64], help="square image sides")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[32, 64, 128, 224],
+                        help="square image sides")
+    parser.add_argument("--profile", action="store_true", help="also print where genaug's time goes")
     parser.add_argument("--threads", type=int, default=1,
                         help="torch intra-op threads and OpenCV threads (same for both libraries)")
     parser.add_argument("--seed", type=int, default=0)
@@ -134,8 +170,8 @@ def main(argv: list[str] | None = None) -> None:
 
     print(f"torch {torch.__version__} (threads={torch.get_num_threads()}), kornia {kornia.__version__}, "
           f"albumentations {alb_version}, opencv {cv_version} (threads={args.threads})")
-    print(f"batch={args.batch_size}, channels=3, float32 in [0, 1], warmup={args.warmup}, "
-          f"repeats={args.repeats} (libraries interleaved per repeat)\n")
+    print(f"batch={args.batch_size}, channels=3, float32 in [0, 1] and uint8, warmup={args.warmup}, "
+          f"repeats={args.repeats} (libraries interleaved per repeat; CPU seconds per batch)\n")
 
     median_rows, best_rows = [], []
     for size in args.sizes:
@@ -144,7 +180,13 @@ def main(argv: list[str] | None = None) -> None:
         best_rows.append((size, {k: args.batch_size / min(v) for k, v in times.items()}))
     print_table("images/second from the median batch time:", median_rows)
     print_table("images/second from the best batch time:", best_rows)
-    print("ratio = genaug images/s / albumentations images/s (> 1: genaug is faster)")
+    print("ratio = genaug images/s / albumentations images/s on the same dtype (> 1: genaug is faster);")
+    print("f32/alb u8 = genaug on float32 against Albumentations on uint8")
+    if args.profile:
+        print("\nwhere genaug's float32 time goes (share of self CPU time, top operators):")
+        for size in args.sizes:
+            shares = ", ".join(f"{name} {100 * share:.0f}%" for name, share in profile_size(size, args))
+            print(f"  {size}x{size}: {shares}")
 
 
 if __name__ == "__main__":

@@ -19,9 +19,10 @@ from genaug.ops import audio as audio_ops  # noqa: F401  (registers audio_gain, 
 from genaug.ops import audio_effects as audio_effect_ops  # noqa: F401  (audio_pitch, audio_reverb, ...)
 from genaug.ops.base import Augmenter, Params
 from genaug.ops.builder import accepted_options, build, build_augmenter, build_mixer, to_config
-from genaug.ops.compose import OneOf, RandomApply, Sequential
+from genaug.ops.compose import OneOf, RandomApply, Sequential, apply_uint8
 from genaug.ops.defaults import default_augmenter, default_config
 from genaug.ops.geometric import Affine, Flip, RandomResizedCrop
+from genaug.ops.loader import AugmentCollate, AugmentedDataset
 from genaug.ops.mixing_ops import CutMix, LabelMixer, MixUp, one_hot
 from genaug.ops.photometric import Color, GaussianBlur, GaussianNoise, RandomErasing
 from genaug.ops.policies import OPERATIONS, RandAugment, TrivialAugment
@@ -53,6 +54,8 @@ __all__ = [
     "EDA",
     "GloveReplace",
     "TextAugmenter",
+    "AugmentCollate",
+    "AugmentedDataset",
     "CutMix",
     "Flip",
     "GaussianBlur",
@@ -71,6 +74,7 @@ __all__ = [
     "SignalShift",
     "TrivialAugment",
     "accepted_options",
+    "apply_uint8",
     "build",
     "build_augmenter",
     "build_mixer",

@@ -125,12 +125,65 @@ class Sequential(_Composition):
                 if fused is not None:  # flip + affine in one warp
                     out, i = fused, i + 2
                     continue
+            inplace = getattr(child, "apply_inplace", None)
+            if inplace is not None and _owned(out, batch):
+                # An intermediate result nobody else holds: overwrite it (bit-identical, no new batch).
+                result = inplace(out, child_params)
+                if result is not None:
+                    out, i = result, i + 1
+                    continue
             out = child.apply(out, child_params)
             i += 1
         return out
 
     def __len__(self) -> int:
         return len(self._children)
+
+
+def apply_uint8(
+    augmenter: Augmenter, batch: torch.Tensor, *, generator: Any = None, out: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Augment a uint8 image batch (0-255) and write the result back as uint8.
+
+    The batch is converted to float in [0, 1] in one pass, augmented (intermediate steps of a
+    :class:`Sequential` work in place), and rounded back into ``out`` in two passes
+    (``floor(255 * y + 0.5)``). Pass ``out=batch`` to overwrite the input.
+
+    Args:
+        augmenter: any image augmenter.
+        batch: uint8 tensor (B, C, H, W).
+        generator: seed or torch.Generator (as for calling the augmenter).
+        out: uint8 tensor of the output's shape to write into (default: a new one).
+
+    Returns:
+        The augmented uint8 batch (``out`` when given).
+
+    Example:
+        >>> import torch
+        >>> x = torch.randint(0, 256, (2, 3, 8, 8), dtype=torch.uint8)
+        >>> apply_uint8(Sequential(augmenters=[{"name": "flip", "p": 1.0}]), x, generator=0).equal(x.flip(-1))
+        True
+    """
+    if not isinstance(batch, torch.Tensor) or batch.dtype != torch.uint8:
+        got = batch.dtype if isinstance(batch, torch.Tensor) else type(batch).__name__
+        raise TypeError(f"batch must be a uint8 torch.Tensor (values 0-255); got {got}")
+    x = torch.mul(batch, 1.0 / 255.0)  # one pass: uint8 -> float32 in [0, 1]
+    y = augmenter(x, generator=generator)
+    if out is None:
+        out = torch.empty(y.shape, dtype=torch.uint8, device=y.device)
+    elif out.dtype != torch.uint8 or tuple(out.shape) != tuple(y.shape):
+        raise ValueError(
+            f"out must be a uint8 tensor of shape {tuple(y.shape)}; got {out.dtype} {tuple(out.shape)}"
+        )
+    # 255 y + 0.5 in one pass, then the cast truncates (y in [0, 1], so this rounds half up).
+    return out.copy_(torch.add(torch.full((), 0.5, dtype=y.dtype), y, alpha=255.0, out=y))
+
+
+def _owned(out: torch.Tensor, batch: torch.Tensor) -> bool:
+    """True when ``out`` is a fresh tensor: it shares no memory with the caller's ``batch``."""
+    if out is batch or out.device != batch.device:
+        return out is not batch
+    return out.untyped_storage().data_ptr() != batch.untyped_storage().data_ptr()
 
 
 @register("augmenter", "random_apply")

@@ -72,6 +72,26 @@ class Color(Augmenter):
             out = F.adjust_saturation(out, params["saturation"])
         return out
 
+    def apply_inplace(self, batch: torch.Tensor, params: Params) -> torch.Tensor | None:
+        """``apply(batch, params)`` written into ``batch`` (which the caller owns), or None.
+
+        Used by :class:`~genaug.ops.compose.Sequential` on intermediate results when every sample
+        is transformed (the mask is all True): the same operations in the same order, so the
+        result is bit-identical to :meth:`apply`, without allocating a new batch per step.
+        """
+        if not bool(params["mask"].all()) or not batch.is_floating_point():
+            return None
+        out = batch
+        if self._brightness != (1.0, 1.0):
+            out.mul_(F._per_sample(params["brightness"], out)).clamp_(0.0, 1.0)
+        if self._contrast != (1.0, 1.0):
+            f = F._per_sample(params["contrast"], out)
+            torch.addcmul(F.mean_gray(out) * (1.0 - f), f, out, out=out).clamp_(0.0, 1.0)
+        if self._saturation != (1.0, 1.0) and out.shape[1] == 3:
+            gray = F.grayscale(out)
+            out.sub_(gray).mul_(F._per_sample(params["saturation"], out)).add_(gray).clamp_(0.0, 1.0)
+        return out
+
 
 @register("augmenter", "gaussian_noise")
 class GaussianNoise(Augmenter):
@@ -111,6 +131,17 @@ class GaussianNoise(Augmenter):
 
     def _apply(self, batch: torch.Tensor, params: Params) -> torch.Tensor:
         return F.add_noise(batch, params["noise"], params["std"], clamp=self.clamp)
+
+    def apply_inplace(self, batch: torch.Tensor, params: Params) -> torch.Tensor | None:
+        """``apply(batch, params)`` written into ``batch`` (bit-identical), or None when masked.
+
+        See :meth:`Color.apply_inplace`.
+        """
+        if not bool(params["mask"].all()) or not batch.is_floating_point():
+            return None
+        noise = params["noise"].to(device=batch.device, dtype=batch.dtype)
+        out = batch.addcmul_(noise, F._per_sample(params["std"], batch))
+        return out.clamp_(0.0, 1.0) if self.clamp else out
 
 
 @register("augmenter", "gaussian_blur")
