@@ -52,7 +52,8 @@ import os
 import re
 import stat
 import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +74,8 @@ __all__ = [
     "config_hash",
     "file_sha256",
     "plan_shards",
+    "sample_shard",
+    "ShardPayload",
     "MANIFEST_NAME",
     "STORE_FORMAT",
     "STORE_FORMAT_VERSION",
@@ -356,6 +359,61 @@ def _differences(stored: Any, given: Any, prefix: str = "") -> list[str]:
     return [] if stored == given else [f"{prefix}: stored {stored!r}, given {given!r}"]
 
 
+@dataclass(frozen=True)
+class ShardPayload:
+    """One sampled shard, ready to be written: its Parquet bytes and what the manifest records.
+
+    Attributes:
+        index: the shard's position in the plan.
+        seed: ``derive_seed(seed, "shard", index)``, the seed it was sampled with.
+        request: the ``{class: count}`` it was asked for.
+        payload: the shard file's bytes (deterministic Parquet settings).
+        rows: rows in the shard.
+        schema: the data schema (modality, class names, sample shape, dtypes, columns), which
+            must match the other shards'.
+    """
+
+    index: int
+    seed: int
+    request: dict[int, int]
+    payload: bytes
+    rows: int
+    schema: dict[str, Any]
+
+
+MapShards = Callable[[list[tuple[int, dict[int, int]]], int], Iterable[ShardPayload]]
+"""``map_shards(pending, seed)``: yields a :class:`ShardPayload` for each ``(index, request)``."""
+
+
+def sample_shard(sample_fn: SampleFn, index: int, request: Mapping[int, int], seed: int) -> ShardPayload:
+    """Sample shard ``index`` of a store with base seed ``seed``: a pure function of its arguments.
+
+    The generator is seeded with ``derive_seed(seed, "shard", index)``, so the bytes depend only
+    on ``sample_fn`` (the model), the request, the seed and the index: any process, in any
+    order, makes the same shard. Nothing is written; :meth:`SyntheticStore.write` writes it.
+
+    Args:
+        sample_fn: ``sample_fn(n_per_class, generator=torch.Generator) -> LabeledData``.
+        index: the shard's index in the plan.
+        request: ``{class: count}`` for this shard (from :func:`plan_shards`).
+        seed: the store's base seed.
+
+    Returns:
+        The shard's :class:`ShardPayload`.
+    """
+    shard_seed = derive_seed(seed, "shard", index)
+    data = sample_fn(dict(request), generator=as_generator(shard_seed))
+    if not isinstance(data, LabeledData):
+        raise TypeError(f"sample_fn must return a LabeledData; got {type(data).__name__}")
+    schema = _data_schema(data)
+    table = _to_table(data)
+    schema["columns"] = _column_types(table)
+    table = table.replace_schema_metadata({_META_INDEX: str(index).encode(),
+                                           _META_SEED: str(shard_seed).encode()})
+    return ShardPayload(index=int(index), seed=shard_seed, request=dict(request), payload=_table_bytes(table),
+                        rows=table.num_rows, schema=schema)
+
+
 class SyntheticStore:
     """A folder of Parquet shards of synthetic samples with a manifest (see the module docstring).
 
@@ -441,9 +499,9 @@ class SyntheticStore:
         return removed
 
     # ----- writing --------------------------------------------------------------------------
-    def write(self, sample_fn: SampleFn, total_per_class: int | Mapping[int, int], *, shard_size: int,
+    def write(self, sample_fn: SampleFn | None, total_per_class: int | Mapping[int, int], *, shard_size: int,
               seed: int, generator_info: Mapping[str, Any], num_classes: int | None = None,
-              max_shards: int | None = None) -> dict[str, Any]:
+              max_shards: int | None = None, map_shards: MapShards | None = None) -> dict[str, Any]:
         """Sample into shards, skipping shards already written with the same arguments.
 
         Args:
@@ -459,6 +517,13 @@ class SyntheticStore:
                 :func:`describe_generator`; compared on resume.
             num_classes: number of classes for an int ``total_per_class``.
             max_shards: stop after writing this many new shards (for budgets and tests).
+            map_shards: where the missing shards are sampled, e.g. a Ray actor pool
+                (:mod:`genaug.scale`): called once as ``map_shards(pending, seed)`` with the
+                ``[(index, request), ...]`` to sample, it yields one :class:`ShardPayload` per
+                index in any order (what :func:`sample_shard` returns); this process alone
+                writes the shard files and the manifest, under the store's lock. ``None``
+                (the default) samples them here in order with ``sample_fn``, which may then
+                be ``None`` only if ``map_shards`` is given.
 
         Returns:
             The manifest after writing.
@@ -468,8 +533,10 @@ class SyntheticStore:
                 lists what differs), or a shard's data does not match the earlier shards.
             RuntimeError: if another process is writing to the store.
         """
-        if not callable(sample_fn):
+        if map_shards is None and not callable(sample_fn):
             raise TypeError(f"sample_fn must be callable; got {type(sample_fn).__name__}")
+        if map_shards is not None and not callable(map_shards):
+            raise TypeError(f"map_shards must be callable or None; got {type(map_shards).__name__}")
         check_int("seed", seed)
         if max_shards is not None:
             check_int("max_shards", max_shards, low=0)
@@ -512,65 +579,72 @@ class SyntheticStore:
                 }
                 self._save_manifest(manifest)
             done = {s["index"]: s for s in manifest["shards"]}
-            written = 0
+            pending: list[tuple[int, dict[int, int]]] = []
             for index, request in enumerate(plan):
                 entry = done.get(index)
                 if entry is not None and self._shard_ok(entry):
                     continue
-                if max_shards is not None and written >= max_shards:
+                if max_shards is not None and len(pending) >= max_shards:
                     break
-                new = self._write_shard(sample_fn, index, request, int(seed), manifest)
+                pending.append((index, request))
+            if map_shards is None:
+                shards: Iterable[ShardPayload] = (
+                    sample_shard(sample_fn, index, request, int(seed)) for index, request in pending
+                )
+            else:
+                shards = map_shards(pending, int(seed))
+            wanted = {index for index, _ in pending}
+            for shard in shards:
+                if shard.index not in wanted:
+                    raise ValueError(f"map_shards returned shard {shard.index}, which was not asked for "
+                                     f"(or was returned twice)")
+                wanted.discard(shard.index)
+                entry = done.get(shard.index)
+                new = self._commit_shard(shard, manifest)
                 if entry is not None and entry["sha256"] != new["sha256"]:
                     warnings.warn(
-                        f"shard {index} was rewritten with different bytes than recorded; is "
+                        f"shard {shard.index} was rewritten with different bytes than recorded; is "
                         "sample_fn deterministic given its generator?", RuntimeWarning, stacklevel=2,
                     )
-                manifest["shards"] = [s for s in manifest["shards"] if s["index"] != index] + [new]
+                manifest["shards"] = [s for s in manifest["shards"] if s["index"] != shard.index] + [new]
                 self._save_manifest(manifest)
-                written += 1
+            if wanted:
+                raise RuntimeError(f"map_shards returned no shard for the indices {sorted(wanted)}")
             return manifest
 
     def _shard_ok(self, entry: Mapping[str, Any]) -> bool:
         path = self.root / entry["file"]
         return path.is_file() and not path.is_symlink() and file_sha256(path) == entry["sha256"]
 
-    def _write_shard(self, sample_fn: SampleFn, index: int, request: dict[int, int], seed: int,
-                     manifest: dict[str, Any]) -> dict[str, Any]:
-        shard_seed = derive_seed(seed, "shard", index)
-        generator = as_generator(shard_seed)
-        data = sample_fn(dict(request), generator=generator)
-        if not isinstance(data, LabeledData):
-            raise TypeError(f"sample_fn must return a LabeledData; got {type(data).__name__}")
-        schema = _data_schema(data)
-        table = _to_table(data)
-        schema["columns"] = _column_types(table)
-        table = table.replace_schema_metadata({_META_INDEX: str(index).encode(),
-                                               _META_SEED: str(shard_seed).encode()})
+    def _commit_shard(self, shard: ShardPayload, manifest: dict[str, Any]) -> dict[str, Any]:
+        """Write one sampled shard's bytes into the store (atomic) and return its manifest entry."""
         if manifest["data"] is None:
-            manifest["data"] = schema
-        elif manifest["data"] != schema:
-            diff = _differences(manifest["data"], schema)
-            raise ValueError(f"shard {index} does not match the earlier shards: " + "; ".join(diff))
-        payload = _table_bytes(table)
-        name = shard_name(index)
-        atomic_write_bytes(self.root / name, payload)
+            manifest["data"] = shard.schema
+        elif manifest["data"] != shard.schema:
+            diff = _differences(manifest["data"], shard.schema)
+            raise ValueError(f"shard {shard.index} does not match the earlier shards: " + "; ".join(diff))
+        name = shard_name(shard.index)
+        atomic_write_bytes(self.root / name, shard.payload)
         _fsync_dir(self.root)
         return {
-            "index": index,
+            "index": shard.index,
             "file": name,
-            "seed": shard_seed,
-            "rows": table.num_rows,
-            "sha256": hashlib.sha256(payload).hexdigest(),
-            "request": {str(c): n for c, n in request.items()},
+            "seed": shard.seed,
+            "rows": shard.rows,
+            "sha256": hashlib.sha256(shard.payload).hexdigest(),
+            "request": {str(c): n for c, n in shard.request.items()},
         }
 
     # ----- reading --------------------------------------------------------------------------
-    def iter_shards(self, *, verify: bool = True, allow_incomplete: bool = False) -> Iterator[LabeledData]:
+    def iter_shards(self, *, verify: bool = True, allow_incomplete: bool = False,
+                    positions: Iterable[int] | None = None) -> Iterator[LabeledData]:
         """Yield the shards in order, one :class:`LabeledData` at a time (memory ~ one shard).
 
         Args:
             verify: check each shard's sha256 against the manifest.
             allow_incomplete: read the shards written so far of an unfinished store.
+            positions: read only these positions of the manifest's shard list, in the order
+                given (e.g. one DataLoader worker's share); ``None`` reads them all.
 
         Raises:
             ValueError: if the store is incomplete (and not allowed) or a shard is corrupt.
@@ -584,7 +658,14 @@ class SyntheticStore:
                 "the same arguments), or pass allow_incomplete=True",
             )
         schema = manifest["data"]
-        for entry in manifest["shards"]:
+        entries = manifest["shards"]
+        if positions is not None:
+            chosen = [check_int("positions item", p, low=0) for p in positions]
+            if any(p >= len(entries) for p in chosen):
+                raise IndexError(f"positions must be below the {len(entries)} shards listed; got "
+                                 f"{short_repr(chosen)}")
+            entries = [entries[p] for p in chosen]
+        for entry in entries:
             path = self.root / entry["file"]
             if path.is_symlink() or not path.is_file():
                 problem = "is a symbolic link; the store will not follow it" if path.is_symlink() else (
