@@ -44,7 +44,47 @@ MlflowOption = Annotated[
 ]
 
 
-def _run_spec(spec, out: Path, quiet: bool, threads: int = 1, mlflow: str | None = None) -> None:
+# ----- execution backends (genaug.scale; Ray is imported only when --backend ray runs) -----
+BackendOption = Annotated[
+    str, typer.Option("--backend", help="Where the runs are computed: local (here, one after another), "
+                      "processes (a local process pool, see --jobs) or ray (Ray tasks; pip install "
+                      "'genaug[ray]'). Every backend gives the same metrics.")
+]
+JobsOption = Annotated[
+    int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes of the processes backend, one "
+                             "torch thread each (--jobs N > 1 selects it). Default: the CPU count.")
+]
+AddressOption = Annotated[
+    str | None, typer.Option("--address", help="Ray backend: the cluster to use (`ray start --head` prints "
+                             "it; 'auto' finds one on this machine). Default: start a local Ray instance.")
+]
+WorkersOption = Annotated[
+    int | None, typer.Option("--workers", min=1, help="Ray backend: runs in flight at once (and the CPUs "
+                             "of a local instance).")
+]
+
+
+def _executor(backend: str, jobs: int | None, workers: int | None, address: str | None, threads: int = 1):
+    """The executor for ``--backend/--jobs/--workers/--address`` (None: the local loop); its
+    workers run torch at ``--threads`` threads, like the local loop."""
+    if backend == "local" and jobs in (None, 1) and workers is None and address is None:
+        return None
+    from genaug.scale.executors import make_executor
+
+    return make_executor(backend, jobs=jobs, workers=workers, address=address,  # type: ignore[arg-type]
+                         threads=threads)
+
+
+def _run_spec(spec, out: Path, quiet: bool, threads: int = 1, mlflow: str | None = None,
+              executor=None) -> None:
+    try:
+        _run_spec_with(spec, out, quiet, threads, mlflow, executor)
+    finally:
+        if executor is not None and hasattr(executor, "close"):
+            executor.close()
+
+
+def _run_spec_with(spec, out: Path, quiet: bool, threads: int, mlflow: str | None, executor) -> None:
     import torch
 
     from genaug.experiment import run_to_folder
@@ -58,13 +98,13 @@ def _run_spec(spec, out: Path, quiet: bool, threads: int = 1, mlflow: str | None
     torch.set_num_threads(threads)
     start = time.perf_counter()
     if quiet:
-        results, results_path, report_path = run_to_folder(spec, out)
+        results, results_path, report_path = run_to_folder(spec, out, executor=executor)
     elif not console.is_terminal:  # logs and CI: one line per finished run instead of a live bar
         def log_line(description: str, done: int, total: int) -> None:
             console.print(f"[{done}/{total}] {description} ({time.perf_counter() - start:.0f} s)",
                           highlight=False, soft_wrap=True)
 
-        results, results_path, report_path = run_to_folder(spec, out, progress=log_line)
+        results, results_path, report_path = run_to_folder(spec, out, progress=log_line, executor=executor)
     else:
         with Progress(
             TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -75,7 +115,7 @@ def _run_spec(spec, out: Path, quiet: bool, threads: int = 1, mlflow: str | None
             def update(description: str, done: int, total: int) -> None:
                 bar.update(task, description=description, completed=done, total=total)
 
-            results, results_path, report_path = run_to_folder(spec, out, progress=update)
+            results, results_path, report_path = run_to_folder(spec, out, progress=update, executor=executor)
     elapsed = time.perf_counter() - start
     if not quiet:
         # Piped output (logs, CI) has no width; 80 columns would wrap the table's cells.
@@ -117,6 +157,7 @@ def demo(
     modality: Annotated[str, typer.Option(
         help="image: digits (the default); text: fortunes topics (Debian package fortunes)."
     )] = "image",
+    jobs: JobsOption = None,
 ) -> None:
     """Digits, 10 labels per class + unlabeled pool: none / classical / CVAE / auto, and an RBF SVM."""
     from genaug.errors import GenaugError
@@ -127,7 +168,8 @@ def demo(
     if modality not in demos:
         raise GenaugError(f"no demo for modality {modality!r}", argument="--modality",
                           accepted=" or ".join(repr(m) for m in demos))
-    _run_spec(demos[modality](seed), out, quiet, threads, mlflow)
+    executor = _executor("local", jobs, None, None, threads)
+    _run_spec(demos[modality](seed), out, quiet, threads, mlflow, executor)
 
 
 @app.command("run")
@@ -141,18 +183,23 @@ def run_cmd(
     quiet: QuietOption = False,
     threads: ThreadsOption = 1,
     mlflow: MlflowOption = None,
+    backend: BackendOption = "local",
+    jobs: JobsOption = None,
+    address: AddressOption = None,
+    workers: WorkersOption = None,
 ) -> None:
     """Run the experiment described by SPEC.yaml."""
     from genaug.experiment import ExperimentSpec
 
     if out is not None:
         _check_out(out)  # the cheapest check first
+    executor = _executor(backend, jobs, workers, address, threads)  # bad options fail before the spec loads
     spec = ExperimentSpec.from_yaml(spec_path)
     if seed is not None:
         seeds = [seed + i for i in range(len(spec.seeds))]
         spec = ExperimentSpec.from_dict({**spec.to_dict(), "seeds": seeds})
     out = _check_out(out or Path("runs") / spec_path.stem)  # before any work starts
-    _run_spec(spec, out, quiet, threads, mlflow)
+    _run_spec(spec, out, quiet, threads, mlflow, executor)
 
 
 @app.command()

@@ -197,27 +197,24 @@ def sample_cmd(
     shard_size: Annotated[int, typer.Option(help="Samples per shard (bounds memory).")] = 1024,
     max_shards: Annotated[int | None, typer.Option(help="Stop after this many new shards.")] = None,
     model_dir: ModelDirOption = None,
+    backend: Annotated[str, typer.Option(
+        "--backend", help="local (sample here) or ray (a Ray actor pool samples, this process writes; "
+        "pip install 'genaug[ray]'). The store is byte-identical either way.")] = "local",
+    workers: Annotated[int | None, typer.Option(
+        "--workers", min=1, help="Ray backend: actors (default: the cluster's CPUs).")] = None,
+    address: Annotated[str | None, typer.Option(
+        "--address", help="Ray backend: the cluster (`ray start --head` prints it; 'auto' finds one on "
+        "this machine). Default: start a local Ray instance.")] = None,
 ) -> None:
     """Sample a fitted model into a resumable SyntheticStore; re-run with the same arguments to resume."""
-    from genaug.data.store import MANIFEST_NAME, SyntheticStore, describe_generator
+    from genaug.data.store import MANIFEST_NAME
     from genaug.outputs import check_output_dir
-    from genaug.synth import load_synthesizer
+    from genaug.scale.generation import sample_to_store
 
     out = check_output_dir(out, argument="--out", files=(MANIFEST_NAME,))  # before loading the model
-    synth = load_synthesizer(model, **_load_args(model_dir))
-    extra = {}
-    if getattr(synth, "model_hash_", None):
-        extra["model_hash"] = synth.model_hash_
-    info = describe_generator(synth.registry_name, config=synth.get_config(), checkpoint=model, **extra)
-    store = SyntheticStore(out)
-    manifest = store.write(
-        synth.sample,
-        n_per_class,
-        shard_size=shard_size,
-        seed=seed,
-        generator_info=info,
-        num_classes=len(synth.class_names_),
-        max_shards=max_shards,
+    manifest = sample_to_store(  # Ray is imported only for --backend ray
+        model, out, n_per_class, seed=seed, shard_size=shard_size, max_shards=max_shards,
+        backend=backend, workers=workers, address=address, load_args=_load_args(model_dir),  # type: ignore[arg-type]
     )
     rows = sum(s.get("rows", 0) for s in manifest["shards"])
     done = len(manifest["shards"])

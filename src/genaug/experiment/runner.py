@@ -6,9 +6,9 @@ Runners compute; they never format (the report and the CLI draw the results).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
@@ -25,13 +25,38 @@ ProgressCallback = Callable[[str, int, int], None]
 """Called as ``callback(description, done, total)`` after each finished run."""
 
 
-def _count_runs(spec: ExperimentSpec) -> int:
-    per_split = len(spec.strategies) + len(spec.baselines)
-    return per_split * len(spec.seeds) * len(spec.split.labeled_per_class)
+class RunTask(NamedTuple):
+    """One run of an experiment: labeled samples per class, seed, strategy or baseline label."""
+
+    size: int
+    seed: int
+    label: str
+
+
+class Executor(Protocol):
+    """Where :func:`run` computes the runs it has not read back (see :mod:`genaug.scale`)."""
+
+    def map_runs(self, spec: ExperimentSpec, tasks: list[RunTask]) -> Iterator[tuple[int, RunRecord]]:
+        """Yield ``(position in tasks, run_one(spec, *task))`` for every task, in any order."""
+        ...
+
+
+def run_labels(spec: ExperimentSpec) -> list[str]:
+    """The run labels of one (label budget, seed) split, in the local order: the strategies'
+    display names, then ``"<baseline> (no aug)"`` for each baseline."""
+    return [s.display_name for s in spec.strategies] + [f"{b.name} (no aug)" for b in spec.baselines]
+
+
+def pending_runs(spec: ExperimentSpec) -> list[RunTask]:
+    """Every (label budget, seed, label) run of ``spec`` in the local order: size, then seed,
+    then strategies and baselines as listed. :func:`run` assembles results in this order."""
+    labels = run_labels(spec)
+    return [RunTask(size, seed, label) for size in spec.split.labeled_per_class
+            for seed in spec.seeds for label in labels]
 
 
 def run(spec: ExperimentSpec, *, progress: ProgressCallback | None = None,
-        book: RunBook | None = None) -> Results:
+        book: RunBook | None = None, executor: Executor | None = None) -> Results:
     """Run every strategy and baseline on every split size and seed.
 
     Seeds: the split for seed ``s`` is drawn from ``derive_seed(s, "split")`` (identical across
@@ -43,78 +68,156 @@ def run(spec: ExperimentSpec, *, progress: ProgressCallback | None = None,
     and CPU seconds per phase (generator fit / sample / filter inside ``prepare``) and the
     process's peak resident memory so far.
 
+    Every run is the pure function :func:`run_one` of (spec, size, seed, label); this function
+    reads the finished ones from ``book``, hands the rest to ``executor`` (which may run them in
+    any order, anywhere), records each in ``book`` as it arrives (only here, in this process)
+    and assembles the results in the local order of :func:`pending_runs`.
+
     Args:
         spec: a validated :class:`ExperimentSpec`.
         progress: optional callback ``(description, done, total)``.
         book: where finished runs are recorded as they complete and read back instead of
             retrained (:class:`~genaug.experiment.checkpoint.RunBook`), or None.
+        executor: where the runs are computed: ``None`` (or
+            :class:`~genaug.scale.LocalExecutor`) runs them here one after another;
+            :class:`~genaug.scale.ProcessExecutor` in a local process pool,
+            :class:`~genaug.scale.RayExecutor` as Ray tasks. Metrics are identical.
 
     Returns:
         :class:`Results` with one :class:`RunRecord` per trained model.
     """
-    from genaug.data import load_dataset, split
+    try:
+        return _run(spec, progress, book, executor)
+    finally:
+        _CACHE.clear()  # the dataset and split of this process's last run are not kept
 
-    data = load_dataset(spec.dataset.name, **spec.dataset.options)
-    total = _count_runs(spec)
+
+def _run(spec: ExperimentSpec, progress: ProgressCallback | None, book: RunBook | None,
+         executor: Executor | None) -> Results:
+    data = _dataset(spec)
+    tasks = pending_runs(spec)
+    total = len(tasks)
     done = 0
-    records: list[RunRecord] = []
-    for size in spec.split.labeled_per_class:
-        for seed in spec.seeds:
-            parts = split(
-                data,
-                labeled_per_class=size,
-                val_per_class=spec.split.val_per_class,
-                val_fraction=spec.split.val_fraction,
-                test_fraction=spec.split.test_fraction,
-                use_original_split=spec.split.use_original_split,
-                seed=derive_seed(seed, "split"),
-            )
-            train_seed = derive_seed(seed, "train", size)
-            for strategy_spec in spec.strategies:
-                label = strategy_spec.display_name
-                finished = book.get(size, seed, label) if book is not None else None
-                if finished is not None:
-                    records.append(finished)
-                    done += 1
-                    if progress:
-                        progress(f"{label} | {size}/class | seed {seed} (recorded)", done, total)
-                    continue
-                strategy = registry.create("strategy", strategy_spec.name, **strategy_spec.options)
-                clock = _Clock()
-                plan = strategy.prepare(parts, generator=derive_seed(seed, "prepare", label, size))
-                prepared = clock.lap()
-                synthetic = synthetic_details(parts.labeled, plan.synthetic, quality=seed == spec.seeds[0])
-                records.append(_train_and_evaluate(
-                    spec, spec.model.name, spec.model.options, parts, plan, size, seed, train_seed,
-                    label=label, prepared=prepared, extra_details=synthetic,
-                ))
-                if book is not None:
-                    book.put(records[-1])
-                done += 1
-                if progress:
-                    progress(f"{label} | {size}/class | seed {seed}", done, total)
-            for baseline in spec.baselines:
-                label = f"{baseline.name} (no aug)"
-                finished = book.get(size, seed, label) if book is not None else None
-                if finished is not None:
-                    records.append(finished)
-                    done += 1
-                    continue
-                records.append(_train_and_evaluate(
-                    spec, baseline.name, baseline.options, parts, TrainingPlan(train=parts.labeled), size,
-                    seed, train_seed,
-                    label=label, is_baseline=True,
-                ))
-                if book is not None:
-                    book.put(records[-1])
-                done += 1
-                if progress:
-                    progress(f"{label} | {size}/class | seed {seed}", done, total)
+    records: list[RunRecord | None] = [None] * total
+    todo: list[int] = []
+    for position, task in enumerate(tasks):
+        finished = book.get(task.size, task.seed, task.label) if book is not None else None
+        if finished is None:
+            todo.append(position)
+            continue
+        records[position] = finished
+        done += 1
+        if progress:
+            progress(f"{task.label} | {task.size}/class | seed {task.seed} (recorded)", done, total)
+    if todo:
+        if executor is None:
+            from genaug.scale.executors import LocalExecutor
+
+            executor = LocalExecutor()
+        for position, record in executor.map_runs(spec, [tasks[p] for p in todo]):
+            task = tasks[todo[position]]
+            if (record.labeled_per_class, record.seed, record.strategy) != (task.size, task.seed, task.label):
+                raise RuntimeError(f"the executor returned the run {record.strategy!r} (size "
+                                   f"{record.labeled_per_class}, seed {record.seed}) for {task}")
+            records[todo[position]] = record
+            if book is not None:
+                book.put(record)
+            done += 1
+            if progress:
+                progress(f"{task.label} | {task.size}/class | seed {task.seed}", done, total)
+    missing = [tasks[p] for p, r in enumerate(records) if r is None]
+    if missing:
+        raise RuntimeError(f"the executor finished without the runs {missing}")
     return Results(
-        spec=spec.to_dict(), runs=records, versions=library_versions(),
+        spec=spec.to_dict(), runs=[r for r in records if r is not None], versions=library_versions(),
         dataset={"name": spec.dataset.name, "n_samples": len(data), "modality": data.modality,
                  "sample_shape": list(data.sample_shape), "class_names": list(data.class_names)},
     )
+
+
+def run_one(spec: ExperimentSpec, size: int, seed: int, label: str) -> RunRecord:
+    """One (label budget ``size``, ``seed``, strategy-or-baseline ``label``) run: a pure function.
+
+    The split, the strategy's plan and the classifier all derive their seeds from
+    (``seed``, ``size``, ``label``), so this gives the same metrics in any process, in any order.
+    Quality metrics of the synthetic samples are computed only where ``seed`` is the spec's
+    first seed (``spec.seeds[0]``), as in a sequential run. The dataset and the split are
+    cached in this process (one of each), so consecutive runs on one split load it once.
+
+    Args:
+        spec: the validated spec.
+        size: labeled samples per class (one of ``spec.split.labeled_per_class``).
+        seed: one of ``spec.seeds``.
+        label: a strategy's display name, or ``"<baseline name> (no aug)"``.
+
+    Returns:
+        The run's :class:`RunRecord`.
+
+    Raises:
+        ValueError: ``label`` names no strategy or baseline of ``spec``.
+    """
+    parts = _split(spec, size, seed)
+    train_seed = derive_seed(seed, "train", size)
+    for strategy_spec in spec.strategies:
+        if strategy_spec.display_name != label:
+            continue
+        strategy = registry.create("strategy", strategy_spec.name, **strategy_spec.options)
+        clock = _Clock()
+        plan = strategy.prepare(parts, generator=derive_seed(seed, "prepare", label, size))
+        prepared = clock.lap()
+        synthetic = synthetic_details(parts.labeled, plan.synthetic, quality=seed == spec.seeds[0])
+        return _train_and_evaluate(
+            spec, spec.model.name, spec.model.options, parts, plan, size, seed, train_seed,
+            label=label, prepared=prepared, extra_details=synthetic,
+        )
+    for baseline in spec.baselines:
+        if f"{baseline.name} (no aug)" != label:
+            continue
+        return _train_and_evaluate(
+            spec, baseline.name, baseline.options, parts, TrainingPlan(train=parts.labeled), size,
+            seed, train_seed, label=label, is_baseline=True,
+        )
+    raise ValueError(f"label {label!r} names no strategy or baseline of the spec; accepted: "
+                     f"{run_labels(spec)}")
+
+
+_CACHE: dict[str, tuple[str, Any]] = {}
+"""This process's last dataset and last split (``"dataset"``/``"split"`` -> (key, value))."""
+
+
+def _cached(slot: str, key: str, make: Callable[[], Any]) -> Any:
+    hit = _CACHE.get(slot)
+    if hit is not None and hit[0] == key:
+        return hit[1]
+    _CACHE.pop(slot, None)  # drop the old one before building the new one
+    value = make()
+    _CACHE[slot] = (key, value)
+    return value
+
+
+def _dataset(spec: ExperimentSpec) -> Any:
+    from genaug.data import load_dataset
+    from genaug.outputs import strict_json
+
+    key = strict_json(spec.dataset.model_dump(mode="json"))
+    return _cached("dataset", key, lambda: load_dataset(spec.dataset.name, **spec.dataset.options))
+
+
+def _split(spec: ExperimentSpec, size: int, seed: int) -> Any:
+    from genaug.data import split
+    from genaug.outputs import strict_json
+
+    data = _dataset(spec)
+    key = strict_json([spec.dataset.model_dump(mode="json"), spec.split.model_dump(mode="json"), size, seed])
+    return _cached("split", key, lambda: split(
+        data,
+        labeled_per_class=size,
+        val_per_class=spec.split.val_per_class,
+        val_fraction=spec.split.val_fraction,
+        test_fraction=spec.split.test_fraction,
+        use_original_split=spec.split.use_original_split,
+        seed=derive_seed(seed, "split"),
+    ))
 
 
 class _Clock:
@@ -209,8 +312,8 @@ RUNS_FOLDER = "runs"
 """The folder in ``out`` where :func:`run_to_folder` records each finished run (resume, merge)."""
 
 
-def run_to_folder(spec: ExperimentSpec, out: str | Path, *,
-                  progress: ProgressCallback | None = None) -> tuple[Results, Path, Path]:
+def run_to_folder(spec: ExperimentSpec, out: str | Path, *, progress: ProgressCallback | None = None,
+                  executor: Executor | None = None) -> tuple[Results, Path, Path]:
     """Run ``spec`` and write ``results.json`` and ``report.html`` into ``out``: both or neither.
 
     ``out`` is checked before the experiment starts (an existing file, a folder that cannot be
@@ -222,7 +325,8 @@ def run_to_folder(spec: ExperimentSpec, out: str | Path, *,
     Every finished run is recorded in ``out/runs/`` as it completes
     (:mod:`genaug.experiment.checkpoint`): running the same spec into ``out`` again (after a
     kill, or with more seeds) trains only the runs not recorded there; ``results.skipped_runs``
-    counts those read back.
+    counts those read back. ``executor`` is passed to :func:`run` (the runs may be computed
+    elsewhere; this process alone writes ``out``).
 
     Raises:
         OutputPathError: ``out`` cannot hold the output (before any run starts).
@@ -232,7 +336,7 @@ def run_to_folder(spec: ExperimentSpec, out: str | Path, *,
 
     out = check_output_dir(out, argument="out", files=RESULT_FILES)
     book = RunBook(out / RUNS_FOLDER, spec.to_dict())
-    results = run(spec, progress=progress, book=book)
+    results = run(spec, progress=progress, book=book, executor=executor)
     results.skipped_runs = book.skipped
     with atomic_output_dir(out, argument="out") as tmp:
         results.save(tmp / RESULT_FILES[0])
