@@ -75,16 +75,51 @@ def _executor(backend: str, jobs: int | None, workers: int | None, address: str 
                          threads=threads)
 
 
+TimeBudgetOption = Annotated[
+    str | None, typer.Option("--time-budget", metavar="DURATION", help="How long you can wait (90, 45m, "
+                             "1h30m): genaug times a few steps of each model on your data first and warns "
+                             "when the spec is predicted to take much longer, and again during the run.")
+]
+
+
 def _run_spec(spec, out: Path, quiet: bool, threads: int = 1, mlflow: str | None = None,
-              executor=None) -> None:
+              executor=None, time_budget: float | None = None) -> None:
     try:
-        _run_spec_with(spec, out, quiet, threads, mlflow, executor)
+        _run_spec_with(spec, out, quiet, threads, mlflow, executor, time_budget)
     finally:
         if executor is not None and hasattr(executor, "close"):
             executor.close()
 
 
-def _run_spec_with(spec, out: Path, quiet: bool, threads: int, mlflow: str | None, executor) -> None:
+def _budget_watch(spec, time_budget: float | None):
+    """Print the probed estimate (and a warning when it is well over ``time_budget``); return a
+    wrapper that adds the during-run projection to a progress callback."""
+    if time_budget is None:
+        return lambda callback: callback
+    from genaug.experiment.budget import BudgetWatch, estimate_cost, format_seconds
+
+    estimate = estimate_cost(spec)
+    console.print(estimate.summary(), highlight=False, soft_wrap=True)
+    if estimate.over_budget(time_budget):
+        console.print(f"warning: that is over the time budget of {format_seconds(time_budget)}; cut "
+                      "steps, seeds or strategies, or run it anyway: finished runs are kept and a "
+                      "re-run into the same folder resumes.", style="yellow", highlight=False,
+                      soft_wrap=True)
+    watch = BudgetWatch(time_budget)
+
+    def wrap(callback):
+        def watched(description: str, done: int, total: int) -> None:
+            if callback is not None:
+                callback(description, done, total)
+            line = watch.update(done, total)
+            if line:
+                console.print(line, style="yellow", highlight=False, soft_wrap=True)
+        return watched
+    return wrap
+
+
+def _run_spec_with(spec, out: Path, quiet: bool, threads: int, mlflow: str | None, executor,
+                   time_budget: float | None = None) -> None:
     import torch
 
     from genaug.experiment import run_to_folder
@@ -96,15 +131,19 @@ def _run_spec_with(spec, out: Path, quiet: bool, threads: int, mlflow: str | Non
 
         require_mlflow()
     torch.set_num_threads(threads)
+    watched = _budget_watch(spec, time_budget)
     start = time.perf_counter()
     if quiet:
-        results, results_path, report_path = run_to_folder(spec, out, executor=executor)
+        quiet_progress = watched(None) if time_budget is not None else None
+        results, results_path, report_path = run_to_folder(spec, out, progress=quiet_progress,
+                                                           executor=executor)
     elif not console.is_terminal:  # logs and CI: one line per finished run instead of a live bar
         def log_line(description: str, done: int, total: int) -> None:
             console.print(f"[{done}/{total}] {description} ({time.perf_counter() - start:.0f} s)",
                           highlight=False, soft_wrap=True)
 
-        results, results_path, report_path = run_to_folder(spec, out, progress=log_line, executor=executor)
+        results, results_path, report_path = run_to_folder(spec, out, progress=watched(log_line),
+                                                           executor=executor)
     else:
         with Progress(
             TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -115,7 +154,8 @@ def _run_spec_with(spec, out: Path, quiet: bool, threads: int, mlflow: str | Non
             def update(description: str, done: int, total: int) -> None:
                 bar.update(task, description=description, completed=done, total=total)
 
-            results, results_path, report_path = run_to_folder(spec, out, progress=update, executor=executor)
+            results, results_path, report_path = run_to_folder(spec, out, progress=watched(update),
+                                                               executor=executor)
     elapsed = time.perf_counter() - start
     if not quiet:
         # Piped output (logs, CI) has no width; 80 columns would wrap the table's cells.
@@ -187,19 +227,22 @@ def run_cmd(
     jobs: JobsOption = None,
     address: AddressOption = None,
     workers: WorkersOption = None,
+    time_budget: TimeBudgetOption = None,
 ) -> None:
     """Run the experiment described by SPEC.yaml."""
     from genaug.experiment import ExperimentSpec
+    from genaug.experiment.budget import parse_duration
 
     if out is not None:
         _check_out(out)  # the cheapest check first
+    budget = None if time_budget is None else parse_duration(time_budget, argument="--time-budget")
     executor = _executor(backend, jobs, workers, address, threads)  # bad options fail before the spec loads
     spec = ExperimentSpec.from_yaml(spec_path)
     if seed is not None:
         seeds = [seed + i for i in range(len(spec.seeds))]
         spec = ExperimentSpec.from_dict({**spec.to_dict(), "seeds": seeds})
     out = _check_out(out or Path("runs") / spec_path.stem)  # before any work starts
-    _run_spec(spec, out, quiet, threads, mlflow, executor)
+    _run_spec(spec, out, quiet, threads, mlflow, executor, budget)
 
 
 @app.command()

@@ -92,3 +92,24 @@ def test_budget_watch_warns_once_on_projection() -> None:
     assert line is not None and "3.3 min" in line and "1.7 min" in line and "resume" in line
     now[0] = 90.0
     assert watch.update(4, 10) is None  # once
+
+
+def test_cli_time_budget_prints_the_estimate_and_warns(tmp_path) -> None:
+    import yaml
+    from typer.testing import CliRunner
+
+    from genaug.cli import app
+
+    spec = {**SPEC, "strategies": [{"name": "none"}], "baselines": [], "seeds": [0, 1],
+            "split": {**SPEC["split"], "labeled_per_class": [5]}}
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    res = CliRunner().invoke(app, ["run", str(path), "--out", str(tmp_path / "out"),
+                                   "--time-budget", "0.01s"])
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.split())
+    assert "predicted at least" in text and "for 2 runs" in text
+    assert "over the time budget of 0.01 s" in text and (tmp_path / "out" / "results.json").exists()
+    bad = CliRunner().invoke(app, ["run", str(path), "--out", str(tmp_path / "bad"), "--time-budget", "soon"])
+    assert bad.exit_code == 2 and "--time-budget" in bad.output and "Traceback" not in bad.output
+    assert not (tmp_path / "bad").exists()

@@ -100,7 +100,11 @@ def parse_duration(text: str | float | int, *, argument: str = "--time-budget") 
 
 
 def format_seconds(seconds: float) -> str:
-    """``42 s``, ``3.5 min``, ``2.1 h``."""
+    """``0.25 s``, ``4.2 s``, ``42 s``, ``3.5 min``, ``2.1 h``."""
+    if seconds < 1:
+        return f"{seconds:.2f} s"
+    if seconds < 10:
+        return f"{seconds:.1f} s"
     if seconds < 90:
         return f"{seconds:.0f} s"
     if seconds < 5400:
