@@ -56,13 +56,16 @@ from genaug.rng import derive_seed
 from genaug.train import metrics
 
 METHODS = ("none", "classical", "pseudo_label", "fixmatch", "pretrain", "dpt_nogen", "dpt", "svm_rbf",
-           "cvae_pool")
+           "cvae_pool", "dpt_lf", "dpt_w", "dpt_lf_w", "dpt_diffusion")
+"""The last five are not in the default list: today's generator and the DPT variants."""
 POOL_NO_GEN = ("pseudo_label", "fixmatch", "pretrain", "dpt_nogen")
 
 
 def strategy_config(method: str, args: argparse.Namespace, model: dict[str, Any]) -> dict[str, Any] | None:
     """The registry strategy config of ``method`` (None for the SVM baseline)."""
     dpt = {"teacher": {**model, "steps": 400}, "threshold": 0.95}
+    lf = {"name": "label_fidelity", "threshold": 0.9}
+    weighted = {"name": "mix_weighted", "synthetic_weight": 0.3}
     return {
         "none": {"name": "none"},
         "classical": {"name": "classical"},
@@ -73,6 +76,17 @@ def strategy_config(method: str, args: argparse.Namespace, model: dict[str, Any]
         "dpt_nogen": {"name": "dpt", "synthesizer": None, **dpt},
         "dpt": {"name": "dpt", "synthesizer": {"name": "cvae", "steps": args.cvae_steps},
                 "n_per_class": args.dpt_per_class, **dpt},
+        # DPT variants: keep only generated samples a probe fitted on real + pseudo labels agrees
+        # with (label fidelity >= 0.9), and/or trust them less in the loss (weight 0.3)
+        "dpt_lf": {"name": "dpt", "synthesizer": {"name": "cvae", "steps": args.cvae_steps},
+                   "n_per_class": args.dpt_per_class, "filter": ["dedup", lf], **dpt},
+        "dpt_w": {"name": "dpt", "synthesizer": {"name": "cvae", "steps": args.cvae_steps},
+                  "n_per_class": args.dpt_per_class, "mix": weighted, **dpt},
+        "dpt_lf_w": {"name": "dpt", "synthesizer": {"name": "cvae", "steps": args.cvae_steps},
+                     "n_per_class": args.dpt_per_class, "filter": ["dedup", lf], "mix": weighted, **dpt},
+        "dpt_diffusion": {"name": "dpt", "synthesizer": {"name": "diffusion", "steps": args.cvae_steps,
+                                                         "sampling_steps": 20},
+                          "n_per_class": args.dpt_per_class, "filter": ["dedup", lf], **dpt},
         "svm_rbf": None,
         "cvae_pool": {"name": "generative+classical", "n_per_class": args.dpt_per_class, "filter": "dedup",
                       "synthesizer": {"name": "cvae", "steps": args.cvae_steps}},
@@ -93,9 +107,9 @@ def run_one(method: str, parts: Any, seed: int, size: int, args: argparse.Namesp
     else:
         options = {k: v for k, v in config.items() if k != "name"}
         strategy = registry.create("strategy", config["name"], **options)
-        # dpt and dpt_nogen share the prepare seed: the same teacher and pseudo-labels, so the pair
-        # differs only in the generation.
-        key = "dpt" if method == "dpt_nogen" else method
+        # dpt, dpt_nogen and the dpt variants share the prepare seed: the same teacher and
+        # pseudo-labels, so they differ only in the generation.
+        key = "dpt" if method == "dpt_nogen" or method.startswith("dpt_") else method
         plan = strategy.prepare(parts, generator=derive_seed(seed, "prepare", key, size))
         prepare = time.perf_counter() - t0
         clf = registry.create("model", model["name"], **{k: v for k, v in model.items() if k != "name"})
@@ -182,7 +196,9 @@ def summarize(paths: list[str]) -> None:
                 cells.append(f"{100 * d.mean:+.2f} [{100 * d.low:+.2f}, {100 * d.high:+.2f}] n={len(common)}")
             secs = np.mean([methods[m][s]["seconds"] for s in seeds]) if m in methods else float("nan")
             print(f"| {m} | " + " | ".join(cells) + f" | {secs:.0f} |")
-        for m, keys in (("dpt", ("memorized_share", "memorized_share_vs_labeled", "pseudo_share")),
+        dpt_keys = ("memorized_share", "memorized_share_vs_labeled", "pseudo_share")
+        variants = tuple((m, dpt_keys) for m in ("dpt_lf", "dpt_w", "dpt_lf_w", "dpt_diffusion"))
+        for m, keys in (("dpt", dpt_keys), *variants,
                         ("cvae_pool", ("memorized_share_vs_labeled",)), ("dpt_nogen", ("pseudo_share",)),
                         ("fixmatch", ("final_mask_rate",))):
             if m in methods:

@@ -22,10 +22,16 @@ from genaug.data.labeled import LabeledData
 
 MODELS = {
     "cvae (width 32)": ("synthesizer", {"name": "cvae", "width": 32, "progress": False}),
-    "cgan (batch 32)": ("synthesizer", {"name": "cgan", "batch_size": 32, "progress": False}),
-    "diffusion (default UNet)": ("synthesizer", {"name": "diffusion", "progress": False}),
+    "cgan (width 32, batch 32)": ("synthesizer", {"name": "cgan", "width": 32, "batch_size": 32,
+                                                   "progress": False}),
+    "diffusion (width 32)": ("synthesizer", {"name": "diffusion", "width": 32, "progress": False}),
     "small_cnn (batch 64)": ("model", {"name": "small_cnn", "batch_size": 64}),
+    # the size-scaled defaults (genaug.sizing.scaled_width): width left unset
+    "cvae (size-scaled width)": ("synthesizer", {"name": "cvae", "progress": False}),
+    "cgan (size-scaled width)": ("synthesizer", {"name": "cgan", "batch_size": 32, "progress": False}),
+    "diffusion (size-scaled width)": ("synthesizer", {"name": "diffusion", "progress": False}),
 }
+"""The first four state ``width: 32`` (or the pre-scaling default); the last three leave it unset."""
 
 
 def _data(size: int, seed: int = 0) -> LabeledData:
@@ -49,13 +55,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--sizes", type=int, nargs="+", default=[8, 28, 64])
+    parser.add_argument("--models", nargs="+", default=list(MODELS), choices=list(MODELS),
+                        help="rows to measure (default: all)")
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
     torch.set_num_threads(1)
     rows = []
     for size in args.sizes:
         data = _data(size)
-        for label, (kind, config) in MODELS.items():
+        for label in args.models:
+            kind, config = MODELS[label]
             short = _cpu_fit(kind, config, data, args.steps)
             long = _cpu_fit(kind, config, data, 2 * args.steps)
             per_step = max(long - short, 0.0) / args.steps
@@ -63,7 +72,7 @@ def main() -> None:
             print(json.dumps(rows[-1]), flush=True)
     print("\n| model | " + " | ".join(f"{s}x{s}" for s in args.sizes) + " |")
     print("|---|" + "---|" * len(args.sizes))
-    for label in MODELS:
+    for label in args.models:
         cells = [next(r["cpu_seconds_per_step"] for r in rows if r["model"] == label and r["size"] == s)
                  for s in args.sizes]
         print(f"| {label} | " + " | ".join(f"{c * 1000:.0f} ms" for c in cells) + " |")
