@@ -23,6 +23,7 @@ FAST = {"small_cnn": {"steps": 3}, "cnn1d": {"steps": 3}, "mlp": {"steps": 3}, "
         "text_ngram": {"steps": 3, "n_buckets": 64, "dim": 4},
         "audio_cnn": {"steps": 3, "arch_kwargs": {"width": 8}}, "mfcc_svm": {"n_mfcc": 8}}
 MODALITY = {"small_cnn": "image", "cnn1d": "signal", "tfidf_logreg": "text", "text_ngram": "text",
+            "minilm_logreg": "text",
             "audio_cnn": "audio", "mfcc_svm": "audio"}
 # everything else: a table
 

@@ -41,6 +41,7 @@ PARAMS: dict[str, dict] = {
     "svm_rbf": {"C_grid": (1.0, 10.0), "gamma_grid": (1.0,)},
     "tfidf_logreg": {"C_grid": (1.0, 10.0), "char_ngrams": (2, 3), "max_features": 500, "max_iter": 100},
     "text_ngram": {"steps": 4, "batch_size": 16, "eval_every": 2, "n_buckets": 256, "dim": 8},
+    "minilm_logreg": {"C_grid": (1.0, 10.0), "max_iter": 200},
     "audio_cnn": {"steps": 4, "batch_size": 16, "eval_every": 2, "arch_kwargs": {"width": 8, "n_mels": 8}},
     "mfcc_svm": {"C_grid": (1.0, 10.0), "gamma_grid": (1.0,), "n_mfcc": 8},
 }
@@ -48,7 +49,8 @@ TABLES = ("tabular", "mixed")
 DATA: dict[str, tuple[str, ...]] = {
     "small_cnn": ("image",), "cnn1d": ("signal",), "mlp": ("image", "signal", *TABLES),
     "hist_gb": (*TABLES, "image"), "logreg": (*TABLES, "image"), "svm_rbf": (*TABLES, "signal"),
-    "tfidf_logreg": ("text",), "text_ngram": ("text",), "audio_cnn": ("audio",), "mfcc_svm": ("audio",),
+    "tfidf_logreg": ("text",), "text_ngram": ("text",), "minilm_logreg": ("text",),
+    "audio_cnn": ("audio",), "mfcc_svm": ("audio",),
 }
 # Options for the weight test: enough training that weights can move the probabilities.
 FASTER = {"steps": 10, "lr": 0.03, "schedule": "constant"}

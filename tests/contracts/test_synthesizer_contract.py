@@ -105,8 +105,12 @@ def make_pool(modality: str, n: int = 10, seed: int = 1) -> torch.Tensor | Label
     return torch.rand((n, *SHAPES[modality]), generator=g)
 
 
-def build(name: str) -> Synthesizer:
+def build(name: str, modality: str | None = None) -> Synthesizer:
+    """The synthesizer at its test settings (``get_test_params_for(modality)`` where a class
+    needs settings per modality, e.g. ``pseudo_label``'s teacher)."""
     cls = registry.get("synthesizer", name)
+    if modality is not None and hasattr(cls, "get_test_params_for"):
+        return cls(**cls.get_test_params_for(modality))
     return cls(**cls.get_test_params())
 
 
@@ -137,7 +141,7 @@ def case(request, fitted_models) -> tuple[str, str, Synthesizer]:
     name, modality = request.param
     key = (name, modality)
     if key not in fitted_models:
-        synth = build(name)
+        synth = build(name, modality)
         assert synth.fit(make_data(modality), unlabeled=make_pool(modality), generator=0) is synth
         fitted_models[key] = synth
     return name, modality, fitted_models[key]
@@ -240,8 +244,8 @@ def test_no_global_rng_touched(case) -> None:
 def test_fit_is_deterministic(name: str, modality: str) -> None:
     data, pool = make_data(modality), make_pool(modality)
     torch_state, np_state = torch.get_rng_state(), np.random.get_state()[1].copy()
-    a = build(name).fit(data, unlabeled=pool, generator=3).sample(1, generator=0)
-    b = build(name).fit(data, unlabeled=pool, generator=3).sample(1, generator=0)
+    a = build(name, modality).fit(data, unlabeled=pool, generator=3).sample(1, generator=0)
+    b = build(name, modality).fit(data, unlabeled=pool, generator=3).sample(1, generator=0)
     assert same_x(a.x, b.x)
     assert torch.equal(torch_state, torch.get_rng_state()), "fit touched the global torch RNG"
     assert np.array_equal(np_state, np.random.get_state()[1]), "fit touched the global numpy RNG"
@@ -255,7 +259,7 @@ def test_unlabeled_pool_is_used_or_ignored(case) -> None:
     else:
         assert synth.history_.get("unlabeled_samples", 0) == 0
         if not type(synth).requires_unlabeled:  # accepted and ignored: the same model without it
-            alone = build(name).fit(make_data(modality), generator=0)
+            alone = build(name, modality).fit(make_data(modality), generator=0)
             assert same_x(alone.sample(2, generator=1).x, synth.sample(2, generator=1).x)
 
 
@@ -282,7 +286,7 @@ def test_save_then_load_samples_identically(case, tmp_path) -> None:
 
 @pytest.mark.parametrize(("name", "modality"), CASES, ids=IDS)
 def test_use_before_fit_raises_sklearns_not_fitted_error(name: str, modality: str, tmp_path) -> None:
-    synth = build(name)
+    synth = build(name, modality)
     cls_name = type(synth).__name__
     assert NotFittedError is SklearnNotFittedError
     with pytest.raises(SklearnNotFittedError, match=cls_name):
@@ -307,7 +311,7 @@ def test_bad_sample_request_raises(case) -> None:
 
 @pytest.mark.parametrize(("name", "modality"), CASES, ids=IDS)
 def test_an_unaccepted_modality_is_refused(name: str, modality: str) -> None:
-    synth = build(name)
+    synth = build(name, modality)
     other = next(m for m in MODALITIES if not type(synth).supports(m))
     with pytest.raises(ValueError, match="modality"):
         synth.fit(make_data(other), generator=0)
@@ -316,7 +320,7 @@ def test_an_unaccepted_modality_is_refused(name: str, modality: str) -> None:
 
 @pytest.mark.parametrize(("name", "modality"), TENSOR_CASES, ids=TENSOR_IDS)
 def test_bad_input_raises_value_error_naming_it(name: str, modality: str) -> None:
-    synth = build(name)
+    synth = build(name, modality)
     data = make_data(modality)
     shape = SHAPES[modality]
     # Wrong number of dimensions.
@@ -357,7 +361,7 @@ RAW_CASES = [c for c in TENSOR_CASES if c[1] != "audio"]  # a raw 3-D batch is a
 def test_raw_batch_and_labeled_pool_accepted(name: str, modality: str) -> None:
     data = make_data(modality, n_per_class=2)
     pool = LabeledData(make_pool(modality, 4), np.zeros(4, dtype=int), ("p",), modality)
-    synth = build(name).fit(data.x.numpy(), data.y.tolist(), unlabeled=pool, generator=0)
+    synth = build(name, modality).fit(data.x.numpy(), data.y.tolist(), unlabeled=pool, generator=0)
     out = synth.sample(1, generator=0)
     assert synth.class_names_ == ("0", "1", "2")
     assert tuple(out.x.shape) == (3, *SHAPES[modality])
@@ -367,7 +371,7 @@ def test_raw_batch_and_labeled_pool_accepted(name: str, modality: str) -> None:
 def test_odd_image_sizes(name: str) -> None:
     g = torch.Generator().manual_seed(0)
     data = LabeledData(torch.rand(4, 3, 7, 10, generator=g), [0, 1, 0, 1], ("a", "b"), "image")
-    synth = build(name)
+    synth = build(name, "image")
     pool = torch.rand(6, 3, 7, 10, generator=g) if synth.requires_unlabeled else None
     out = synth.fit(data, unlabeled=pool, generator=0).sample(2, generator=0)
     assert tuple(out.x.shape) == (4, 3, 7, 10)
@@ -375,7 +379,7 @@ def test_odd_image_sizes(name: str) -> None:
 
 @pytest.mark.parametrize(("name", "modality"), CASES, ids=IDS)
 def test_a_required_pool_is_asked_for_by_name(name: str, modality: str) -> None:
-    synth = build(name)
+    synth = build(name, modality)
     if synth.requires_unlabeled:
         with pytest.raises(ValueError, match="unlabeled"):
             synth.fit(make_data(modality), generator=0)

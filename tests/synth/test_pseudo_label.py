@@ -59,7 +59,7 @@ def test_a_class_the_teacher_never_predicts_falls_back_to_its_labeled_samples():
 
 
 def test_min_confidence_keeps_only_confident_pool_samples(fitted, digits_split):
-    threshold = float(np.quantile(fitted.confidence_.numpy(), 0.5))
+    threshold = float(np.quantile(np.asarray(fitted.confidence_), 0.5))
     synth = PseudoLabel(model=LOGREG, augment=False, min_confidence=threshold).fit(
         digits_split.labeled, unlabeled=digits_split.unlabeled, generator=0)
     assert synth.history_["fallback_classes"] == []

@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from genaug.data.labeled import LabeledData
+from genaug.synth.pseudo_label import PseudoLabel
 from genaug.synth.text_lm import TextLM, WordVocab, detokenize, tokenize
-from genaug.synth.text_pseudo_label import TextPseudoLabel
 
 FOOD = ["i like apple pie", "i like sweet bread", "i like apple jam", "i like warm bread"]
 CODE = ["the code has a bug", "the code runs fast", "the python code has a bug", "the code runs"]
@@ -63,11 +63,24 @@ def test_bad_text_input_is_refused_by_name():
 
 def test_pseudo_label_returns_confident_pool_texts_first():
     pool = ["i like apple bread", "the code has a python bug", "zebra", "i like jam"]
-    synth = TextPseudoLabel(model={"name": "tfidf_logreg", "C_grid": [1.0]}).fit(data(), unlabeled=pool,
-                                                                                 generator=0)
+    synth = PseudoLabel(model={"name": "tfidf_logreg", "C_grid": [1.0]}, augment=False)
+    synth.fit(data(), unlabeled=pool, generator=0)
     out = synth.sample(1, generator=0)
     assert out.x[0] in ("i like apple bread", "i like jam") and out.x[1] == "the code has a python bug"
     assert out.meta["confidence"].shape == (2,)
     assert (np.diff(synth.confidence_[:synth.offsets_[1]]) <= 0).all()
     with pytest.raises(ValueError, match="unlabeled pool"):
-        TextPseudoLabel().fit(data(), generator=0)
+        PseudoLabel().fit(data(), generator=0)
+
+
+def test_pseudo_label_without_repeat_returns_the_pool_in_its_class_proportions(tmp_path):
+    pool = ["i like apple bread", "the code has a python bug", "the code runs slow", "i like jam",
+            "the python code"]
+    synth = PseudoLabel(augment=False, repeat=False).fit(data(), unlabeled=pool, generator=0)
+    assert synth.history_["teacher"] == {"name": "tfidf_logreg"}  # the text modality's default model
+    out = synth.sample(100)
+    assert sorted(out.x) == sorted(pool) and out.class_counts().tolist() == [2, 3]
+    assert synth.sample({"food": 1}).x == out.x[:1]
+    synth.save(tmp_path / "pl")
+    again = PseudoLabel.load(tmp_path / "pl").sample(100)
+    assert again.x == out.x and again.meta["source_index"].tolist() == out.meta["source_index"].tolist()

@@ -10,7 +10,11 @@ cgan                  conditional GAN (spectral norm, hinge, projection D), pool
 diffusion             class-conditional DDPM, classifier-free guidance, DDIM sampler
 img2img               SDEdit-style label-preserving variations of the labeled samples
 pretrained_diffusion  a local diffusers pipeline: img2img (DA-Fusion) or text/class-to-image
-pseudo_label          not generative: the unlabeled pool labeled by a teacher (self-training)
+pseudo_label          not generative: the unlabeled pool labeled by a teacher (self-training;
+                      images, signals, audio and text)
+text_lm               text: label-conditioned causal transformer trained on the task texts
+text_vae              text: class-conditional sentence VAE (GRU, KL annealing, word dropout)
+hf_causal_lm          text: your own local Hugging Face causal LM, label-prepended prompts
 tabular ones          see :mod:`genaug.synth.tabular`
 ===================== ==============================================================
 
@@ -24,7 +28,8 @@ unlabeled=None, generator=None)``, ``sample(n_per_class, *, generator=None)``,
 import genaug.synth.audio_tts  # noqa: F401  (registers espeak_tts)
 import genaug.synth.tabular  # noqa: F401  (registers the tabular synthesizers)
 import genaug.synth.text_lm  # noqa: F401  (registers text_lm)
-import genaug.synth.text_pseudo_label  # noqa: F401  (registers text_pseudo_label)
+import genaug.synth.text_vae  # noqa: F401  (registers text_vae)
+import genaug.synth.text_hf  # noqa: F401  (registers hf_causal_lm; imports transformers lazily)
 from genaug.synth.base import NotFittedError, Synthesizer, as_labeled_data, load_synthesizer
 from genaug.synth.cvae import CVAE
 from genaug.synth.diffusion import Diffusion

@@ -36,6 +36,7 @@ from genaug.train.nets import build_net
 from genaug.train.robustness import evaluate_corruptions
 from genaug.train.sklearn_models import HistGBClassifier, LogRegClassifier, SklearnClassifier, SVMClassifier
 from genaug.train.text import NgramNetClassifier, TfidfLogRegClassifier  # text: list[str]
+from genaug.train.text_embed import MiniLMLogRegClassifier  # text: MiniLM embeddings + LR
 from genaug.train.text_corruptions import TEXT_CORRUPTIONS  # adds the "text" corruption suite
 from genaug.train.torch_classifier import (
     CNN1DClassifier,
@@ -65,6 +66,7 @@ def load_classifier(path: str | os.PathLike[str], **load_args: Any) -> BaseClass
 __all__ = [
     "IMAGE_CORRUPTIONS",
     "TEXT_CORRUPTIONS",
+    "MiniLMLogRegClassifier",
     "NgramNetClassifier",
     "TfidfLogRegClassifier",
     "SIGNAL_CORRUPTIONS",
