@@ -26,6 +26,7 @@ unlabeled=None, generator=None)``, ``sample(n_per_class, *, generator=None)``,
 """
 
 import genaug.synth.audio_tts  # noqa: F401  (registers espeak_tts)
+import genaug.synth.audio_spectrogram  # noqa: F401  (registers spec_vae, spec_diffusion)
 import genaug.synth.tabular  # noqa: F401  (registers the tabular synthesizers)
 import genaug.synth.text_lm  # noqa: F401  (registers text_lm)
 import genaug.synth.text_vae  # noqa: F401  (registers text_vae)

@@ -4,8 +4,9 @@
 model            what it is
 ================ ===========================================================================
 ``audio_cnn``    :class:`~genaug.train.torch_classifier.TorchClassifier` with ``arch="audio_cnn"``:
-                 a log-mel front end (torch STFT, no parameters), per-clip mean removal, then the
-                 :class:`~genaug.train.nets.SmallCNN` body on (C, n_mels, frames); on-the-fly
+                 a log-mel front end (torch STFT, no parameters), per-utterance standardisation
+                 (mean 0, std 1 per clip), then the :class:`~genaug.train.nets.SmallCNN` body on
+                 (C, n_mels, frames); on-the-fly
                  augmentation, consistency training and saving as every torch classifier
 ``mfcc_svm``     :class:`~genaug.train.sklearn_models.SVMClassifier` on MFCC statistics (mean and
                  std over frames of the MFCCs and of their deltas), standardised: the strong
@@ -23,7 +24,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 import numpy as np
 import torch
@@ -51,6 +52,9 @@ class LogMelCNN(nn.Module):
         n_mels: mel bands.
         n_fft: FFT size (shrinks to a power of two <= T for short clips).
         width, norm, dropout: as :class:`~genaug.train.nets.SmallCNN`.
+        normalize: per-utterance normalisation of the log-mel: ``"standardize"`` (the default:
+            each clip's mean removed and divided by its standard deviation, so gain and dynamic
+            range do not matter) or ``"mean"`` (mean removal only, the earlier behaviour).
 
     Shape:
         x: (B, C, T) waveforms; logits (B, K); features (B, 2 * width).
@@ -67,8 +71,12 @@ class LogMelCNN(nn.Module):
         width: int = 32,
         norm: nets.Norm = "batch",
         dropout: float = 0.2,
+        normalize: Literal["standardize", "mean"] = "standardize",
     ) -> None:
         super().__init__()
+        if normalize not in ("standardize", "mean"):
+            raise ValueError(f"normalize must be 'standardize' or 'mean'; got {normalize!r}")
+        self.normalize = normalize
         if isinstance(sample_rate, bool) or not isinstance(sample_rate, int) or sample_rate < 1000:
             raise ValueError(f"sample_rate must be an int >= 1000 (Hz); got {sample_rate!r}")
         if isinstance(n_mels, bool) or not isinstance(n_mels, int) or not 4 <= n_mels <= 256:
@@ -78,9 +86,13 @@ class LogMelCNN(nn.Module):
         self.feature_dim = self.cnn.feature_dim
 
     def frontend(self, x: torch.Tensor) -> torch.Tensor:
-        """Log-mel (B, C, n_mels, frames) with each clip's mean removed (gain invariance)."""
+        """Log-mel (B, C, n_mels, frames), each clip's mean removed (gain invariance) and, with
+        ``normalize="standardize"``, divided by its standard deviation."""
         lm = log_mel(x.float(), self.sample_rate, n_mels=self.n_mels, n_fft=self.n_fft)
-        return lm - lm.mean(dim=(1, 2, 3), keepdim=True)
+        lm = lm - lm.mean(dim=(1, 2, 3), keepdim=True)
+        if self.normalize == "standardize":
+            lm = lm / lm.std(dim=(1, 2, 3), keepdim=True).clamp_min(1e-5)
+        return lm
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """Penultimate-layer features, shape (B, 2 * width)."""
