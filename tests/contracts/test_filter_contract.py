@@ -34,6 +34,7 @@ NAMES = _names()
 # The k-NN probe: the default logistic regression takes ~0.3 s per fit on 128 features.
 KNN_FIDELITY = {"name": "label_fidelity", "probe": "knn"}
 PARAMS: dict[str, dict] = {
+    "audio_energy": {"min_db": -3.0},
     "dedup": {},
     "label_fidelity": {"threshold": 0.5, "probe": "knn"},
     "pipeline": {"filters": ["dedup", {**KNN_FIDELITY, "threshold": 0.4}]},
@@ -41,7 +42,7 @@ PARAMS: dict[str, dict] = {
     "topk_per_class": {"k": 3, "by": KNN_FIDELITY},
 }
 # Data each filter is checked on ("mixed": a DataFrame with categorical and bool columns).
-DATA: dict[str, tuple[str, ...]] = {"tabular_copies": ("mixed", "tabular")}
+DATA: dict[str, tuple[str, ...]] = {"tabular_copies": ("mixed", "tabular"), "audio_energy": ("audio",)}
 DEFAULT_DATA = ("image", "signal", "tabular", "text")
 # Increasing thresholds, and how a sample's score decides whether it is kept.
 THRESHOLDS: dict[str, tuple[tuple[float, ...], str]] = {

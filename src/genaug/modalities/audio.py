@@ -15,7 +15,8 @@ Per-stage defaults:
 * strong augmentation (consistency training): gain ±12 dB, shift 30 %, 0-20 dB SNR, speed
   ×0.85-1.15 and wider masks;
 * classifier: ``audio_cnn`` (log-mel front end + small 2-D CNN, :mod:`genaug.train.audio`);
-* corruption suite ``audio`` (the signal suite), quality features ``random_conv``.
+* corruption suite ``audio`` (the signal suite), quality features ``mfcc_stats`` (MFCC statistics,
+  :mod:`genaug.quality.audio`).
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ class AudioModality(SignalModality):
     time_stretch: ClassVar[tuple[float, float]] = (1.0, 1.0)
     default_sample_rate: ClassVar[int] = 16000
     """The rate assumed when data carries none (``meta["sample_rate"]`` missing)."""
+    feature_extractor: ClassVar[dict[str, Any] | None] = {"name": "mfcc_stats"}
+    """Quality metrics compare MFCC statistics (:mod:`genaug.quality.audio`; FAD-like with ``fid``)."""
     preview_max_numel: ClassVar[int] = 0
     """Waveforms are not drawn as a sample grid."""
 

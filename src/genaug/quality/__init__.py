@@ -3,6 +3,12 @@
 Importing this package registers the ``metric`` and ``filter`` entries.
 """
 
+from genaug.quality.audio import (  # audio features mfcc_stats / log_mel_conv, filter audio_energy
+    AudioEnergyFilter,
+    LogMelConvFeatures,
+    MFCCStatsFeatures,
+    audio_classifier_features,
+)
 from genaug.quality.features import (
     ClassifierFeatures,
     FeatureExtractor,
@@ -49,6 +55,10 @@ from genaug.quality.tabular import (
 from genaug.quality.text import DistinctN, MiniLMFeatures, NgramCopy, SelfBLEU  # text metrics, minilm
 
 __all__ = [
+    "AudioEnergyFilter",
+    "LogMelConvFeatures",
+    "MFCCStatsFeatures",
+    "audio_classifier_features",
     "DistinctN",
     "MiniLMFeatures",
     "NgramCopy",
