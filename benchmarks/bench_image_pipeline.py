@@ -34,8 +34,15 @@ import numpy as np
 import torch
 
 from genaug.ops import Affine, Color, Flip, GaussianNoise, Sequential
-from genaug.ops.compose import apply_uint8
 from genaug.rng import as_generator
+
+try:
+    from genaug.ops.compose import apply_uint8
+except ImportError:  # genaug before apply_uint8 (for before/after runs): the same steps, unfused
+
+    def apply_uint8(augmenter, batch, *, generator=None, out=None):  # type: ignore[no-redef]
+        y = augmenter(batch.float() / 255.0, generator=generator)
+        return out.copy_((y * 255.0 + 0.5).floor())
 
 
 def genaug_pipeline() -> Sequential:

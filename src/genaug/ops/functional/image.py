@@ -1,8 +1,10 @@
 """Batched image math: (B, C, H, W) float tensors in [0, 1], one parameter per sample.
 
 Every function is deterministic: it takes the batch and per-sample parameter tensors (shape (B,)
-or (B, k)) and returns a new batch of the same dtype. Geometry and filters use kornia; outputs
-that interpolate are clamped to [0, 1] so rounding never leaves the image range.
+or (B, k)) and returns a new batch of the same dtype. Affine warps build their sampling grid in
+one broadcast sum and call ``torch.nn.functional.grid_sample`` (the maths of kornia's
+``warp_affine``, to float32 rounding of the coordinates); crops, filters and the policy ops use
+kornia. Outputs that interpolate are clamped to [0, 1] so rounding never leaves the image range.
 """
 
 from __future__ import annotations
