@@ -51,7 +51,10 @@ def test_planned_work_per_strategy() -> None:
     assert auto.classifier_fits == 1 + (2 + 3) * 2 and auto.synthesizers == ({"name": "cvae"},)
     kfold = _work("auto", synthesizers=["cvae"], n_trials=3, protocol="kfold", folds=4,
                   candidates=[{"name": "fixmatch"}])
-    assert kfold.classifier_fits == 1 + (2 + 1 + 3) * 4 and len(kfold.synthesizers) == 5
+    fixmatch_fits = 1 + 4 / 3 * 7  # a FixMatch candidate costs its own planned work
+    assert kfold.classifier_fits == pytest.approx(1 + (2 + 3 + fixmatch_fits) * 4)
+    assert len(kfold.synthesizers) == 5
+    assert _work("pretrain", steps=200, batch_size=256).classifier_fits == pytest.approx(1 + 3.2)
 
 
 def test_estimate_multiplies_probed_fits_by_planned_work(monkeypatch) -> None:

@@ -342,10 +342,17 @@ class AutoStrategy(Strategy):
         """Upper bound of the search's training: every baseline, candidate and trial scored in
         each evaluation (``repeats`` for ``val_halves``, ``folds`` for ``kfold``), plus the final
         fit; each synthesizer fitted once per context (1, or ``folds + 1`` for ``kfold``).
-        Candidates are counted as plain fits."""
+        A candidate counts its own :meth:`planned_work` per evaluation (a FixMatch candidate
+        costs several plain fits)."""
         evaluations = self.repeats if self.protocol == "val_halves" else self.folds
         contexts = 1 if self.protocol == "val_halves" else self.folds + 1
-        trials = len(self._baseline_names()) + len(self._candidate_configs()) + self.n_trials
+        trials = float(len(self._baseline_names()) + self.n_trials)
+        candidate_synths: list[dict[str, Any]] = []
+        for config in self._candidate_configs():
+            name, options = _named_option("candidates", config)
+            work = registry.create("strategy", name, **options).planned_work()
+            trials += work.classifier_fits
+            candidate_synths += [dict(c) for c in work.synthesizers for _ in range(contexts)]
         if self.symmetries and self.augment is None:
             trials += 2
         if self.synthesizers is None:
@@ -355,7 +362,8 @@ class AutoStrategy(Strategy):
             configs = list(self.synthesizers)
         synthesizers = tuple(
             ({"name": c} if isinstance(c, str) else dict(c)) for c in configs for _ in range(contexts))
-        return Work(classifier_fits=1.0 + trials * evaluations, synthesizers=synthesizers)
+        return Work(classifier_fits=1.0 + trials * evaluations,
+                    synthesizers=synthesizers + tuple(candidate_synths))
 
     def prepare(self, split: Any, *, generator: Seed = None) -> TrainingPlan:
         """Score the candidates; return the chosen one's plan on the full labeled set.
