@@ -205,7 +205,17 @@ def mfcc(x: Tensor, sample_rate: int, *, n_mfcc: int = 13, n_mels: int = 40, n_f
 
 # ------------------------------------------------------------------------------- augmenters
 class _AudioAugmenter(Augmenter):
+    """Base of the audio augmenters: (B, C, T) float batches of clips with at least one sample."""
+
     input_ndim: ClassVar[int] = 3
+
+    def _check_batch(self, batch: Tensor) -> None:
+        super()._check_batch(batch)
+        if batch.shape[-1] == 0:
+            raise ValueError(
+                f"batch holds empty clips (shape {tuple(batch.shape)}, T = 0); "
+                "accepted: clips (B, C, T) with T >= 1"
+            )
 
 
 @register("augmenter", "audio_gain")

@@ -32,13 +32,14 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import Literal
 
 import torch
 from torch import Tensor
 
 from genaug.ops._util import fixed_or_range, log_uniform, positive_pair, symmetric_range, uniform
-from genaug.ops.base import Augmenter, Params
+from genaug.ops.audio import _AudioAugmenter
+from genaug.ops.base import Params
 from genaug.ops.functional import audio as FA
 from genaug.registry import register
 from genaug.validation import check_choice, check_range
@@ -58,10 +59,6 @@ def _check_rate(sample_rate: int) -> int:
 def _check_n_fft(n_fft: int) -> None:
     if isinstance(n_fft, bool) or not isinstance(n_fft, int) or n_fft < 8:
         raise ValueError(f"n_fft must be an int >= 8; got {n_fft!r}")
-
-
-class _AudioAugmenter(Augmenter):
-    input_ndim: ClassVar[int] = 3
 
 
 @register("augmenter", "audio_pitch")
