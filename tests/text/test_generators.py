@@ -93,3 +93,22 @@ def test_minilm_logreg_beats_chance_and_saves_only_the_regression(tmp_path):
     clf.save(tmp_path / "m")
     again = load_classifier(tmp_path / "m")
     np.testing.assert_allclose(again.predict_proba(test), clf.predict_proba(test))
+
+
+def test_minilm_embeddings_persist_in_the_disk_cache_when_asked(tmp_path, monkeypatch):
+    from genaug.quality.text import MiniLMFeatures
+
+    monkeypatch.setenv("GENAUG_EMBED_CACHE", str(tmp_path))
+    texts = ["a text only this test embeds 7f3a", "caf\u00e9 \u65e5\u672c 7f3a"]
+    first = MiniLMFeatures()(texts)
+    chunks = list(tmp_path.glob("*/chunk-*.npz"))
+    assert len(chunks) == 1
+    monkeypatch.setattr(MiniLMFeatures, "_cache", {})
+    monkeypatch.setattr(MiniLMFeatures, "_loaded_chunks", set())
+    again = MiniLMFeatures()(texts)  # read back from the chunk, not recomputed
+    np.testing.assert_allclose(again, first, atol=1e-6)
+    assert list(tmp_path.glob("*/chunk-*.npz")) == chunks
+    chunks[0].write_bytes(b"not an npz")  # a damaged chunk is ignored and recomputed
+    monkeypatch.setattr(MiniLMFeatures, "_cache", {})
+    monkeypatch.setattr(MiniLMFeatures, "_loaded_chunks", set())
+    np.testing.assert_allclose(MiniLMFeatures()(texts), first, atol=1e-5)

