@@ -7,8 +7,10 @@ the reference set of the quality numbers.
 1. Throughput: each generator (cvae, cgan, diffusion, img2img) is fitted with a short budget
    (training length does not change sampling cost) and timed drawing ``--throughput-n``
    samples per class; reported as samples/s (and fit ms/step).
-2. Quality vs DDIM steps: one diffusion model is trained for ``--diffusion-steps`` steps; for
-   each DDIM step count it draws ``--fid-n`` samples per class and reports feature-FID against
+2. Quality and speed per sampler: one diffusion model per ``--widths`` entry is trained for
+   ``--diffusion-steps`` steps; for each sampler and step count (``--ddim-steps``,
+   ``--dpm-steps``) it draws ``--fid-n`` samples per class in one batched call, reports
+   samples/s (CPU seconds of the call, one thread) and feature-FID against
    the test split in two feature spaces (the training-free random-conv space and the
    penultimate layer of a small CNN fitted on the pool *with* its labels: an evaluation
    instrument only, no generator sees them), plus that CNN's agreement with the intended
@@ -21,7 +23,7 @@ Measured (2026-12-02, shared 2-core CPU, 1 torch thread, defaults; samples/s of 
     agreement 0.988/0.986/0.984/0.986 (floor: 100 labeled real 0.035 / 0.43 / 0.990).
 
 Usage:
-    .venv/bin/python benchmarks/bench_synth.py                    # defaults, about 10 min on 2 cores
+    .venv/bin/python benchmarks/bench_synth.py                    # defaults, about 15 min on 2 cores
     .venv/bin/python benchmarks/bench_synth.py --diffusion-steps 300 --fid-n 20 --ddim-steps 10 50
 """
 
@@ -59,7 +61,14 @@ def main() -> None:
     parser.add_argument("--labels-per-class", type=int, default=10)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--diffusion-steps", type=int, default=1500)
-    parser.add_argument("--ddim-steps", type=int, nargs="+", default=[10, 20, 50, 100])
+    parser.add_argument("--ddim-steps", type=int, nargs="+", default=[10, 50, 100])
+    parser.add_argument("--dpm-steps", type=int, nargs="+", default=[5, 8, 10],
+                        help="DPM-Solver++ (2M) step counts")
+    parser.add_argument("--unets", nargs="+", default=["32:1,2", "16:1,2", "16:1"],
+                        help="UNets to train and compare, as width:channel_mults")
+    parser.add_argument("--dpm-guidance", type=float, nargs="+", default=[1.5, 1.0],
+                        help="guidance scales of the DPM-Solver++ rows (DDIM rows use the model's 1.5)")
+    parser.add_argument("--skip-throughput", action="store_true", help="only the sampler comparison")
     parser.add_argument("--fid-n", type=int, default=50, help="samples per class for FID")
     parser.add_argument("--throughput-n", type=int, default=20, help="samples per class timed")
     parser.add_argument("--threads", type=int, default=1)
@@ -74,14 +83,14 @@ def main() -> None:
           f"torch threads {torch.get_num_threads()}")  # fmt: skip
 
     # ----- 1. throughput --------------------------------------------------------------------
+    rows = []
     short = 60
-    models = {
+    models = {} if args.skip_throughput else {
         "cvae": CVAE(steps=short),
         "cgan": CGAN(steps=short),
         "diffusion (50 DDIM steps)": Diffusion(**DIFFUSION, steps=short, sampling_steps=50),
         "img2img (strength 0.5, 25 steps)": Img2Img(diffusion={**DIFFUSION, "steps": short}, strength=0.5),
     }
-    rows = []
     for name, synth in models.items():
         start = time.perf_counter()
         synth.fit(labeled, unlabeled=pool, generator=args.seed)
@@ -89,18 +98,14 @@ def main() -> None:
         row = throughput(name, synth, args.throughput_n) | {"fit_ms_per_step": fit_ms}
         rows.append(row)
         print(f"{name:34s} {row['samples_per_s']:10.1f} samples/s   fit {fit_ms:6.1f} ms/step")
-    dm10 = models["diffusion (50 DDIM steps)"]
-    dm10.sampling_steps = 10
-    row = throughput("diffusion (10 DDIM steps)", dm10, args.throughput_n)
-    rows.append(row)
-    print(f"{'diffusion (10 DDIM steps)':34s} {row['samples_per_s']:10.1f} samples/s")
+    if models:
+        dm10 = models["diffusion (50 DDIM steps)"]
+        dm10.sampling_steps = 10
+        row = throughput("diffusion (10 DDIM steps)", dm10, args.throughput_n)
+        rows.append(row)
+        print(f"{'diffusion (10 DDIM steps)':34s} {row['samples_per_s']:10.1f} samples/s")
 
-    # ----- 2. diffusion quality vs DDIM steps -----------------------------------------------
-    start = time.perf_counter()
-    dm = Diffusion(**DIFFUSION, steps=args.diffusion_steps).fit(labeled, unlabeled=pool, generator=args.seed)
-    fit_s = time.perf_counter() - start
-    print(f"diffusion fit: {args.diffusion_steps} steps in {fit_s:.0f} s "
-          f"(final loss {np.mean(dm.history_['loss'][-50:]):.4f})")  # fmt: skip
+    # ----- 2. diffusion quality and speed per sampler ----------------------------------------
     judge = fit_feature_classifier(parts.unlabeled, model="small_cnn", generator=0, steps=600)
     spaces = {"randconv": None, "cnn": judge}
     test_f = {k: extract_features(test, v) for k, v in spaces.items()}
@@ -118,21 +123,35 @@ def main() -> None:
     for name, real in ref.items():
         quality.append({"setting": name, "n": len(real), **score(real)})
     y = torch.as_tensor(np.repeat(np.arange(labeled.num_classes), args.fid_n))
-    for steps in args.ddim_steps:
-        start = time.perf_counter()
-        x = dm.generate(y, generator=args.seed, sampling_steps=steps).clamp(0, 1)
-        seconds = time.perf_counter() - start
-        sample = LabeledData(x, y.numpy(), labeled.class_names, "image")
-        quality.append({"setting": f"ddim {steps}", "n": len(y), "seconds": seconds, **score(sample)})
-    print(
-        f"\n{'setting':14s} {'n':>5s} {'FID randconv':>13s} {'FID cnn':>9s} {'label agree':>12s} {'sec':>6s}"
-    )
+    fit_s = {}
+    settings = [("ddim", s, DIFFUSION["guidance_scale"]) for s in args.ddim_steps] + [
+        ("dpm_solver++", s, w) for w in args.dpm_guidance for s in args.dpm_steps
+    ]
+    for unet in args.unets:
+        width, mults = unet.split(":")
+        arch = {"width": int(width), "channel_mults": tuple(int(m) for m in mults.split(","))}
+        start = time.process_time()
+        dm = Diffusion(**(DIFFUSION | arch), steps=args.diffusion_steps)
+        dm.fit(labeled, unlabeled=pool, generator=args.seed)
+        fit_s[unet] = time.process_time() - start
+        print(f"diffusion {unet} fit: {args.diffusion_steps} steps in {fit_s[unet]:.0f} CPU s "
+              f"(final loss {np.mean(dm.history_['loss'][-50:]):.4f})")  # fmt: skip
+        dm.generate(y[:10], generator=0, sampling_steps=2)  # warm-up
+        for sampler, steps, w in settings:
+            start = time.process_time()
+            x = dm.generate(y, generator=args.seed, sampling_steps=steps, sampler=sampler, guidance_scale=w)
+            seconds = time.process_time() - start
+            sample = LabeledData(x.clamp(0, 1), y.numpy(), labeled.class_names, "image")
+            quality.append({"setting": f"{unet} {sampler} {steps} w={w}", "n": len(y), "seconds": seconds,
+                            "samples_per_s": len(y) / seconds, **score(sample)})  # fmt: skip
+    print(f"\n{'setting (width:mults sampler steps guidance)':44s} {'n':>5s} {'FID randconv':>13s} "
+          f"{'FID cnn':>9s} {'label agree':>12s} {'samples/s':>10s}")  # fmt: skip
     for q in quality:
-        sec = f"{q['seconds']:6.1f}" if "seconds" in q else "     -"
-        print(f"{q['setting']:14s} {q['n']:5d} {q['fid_randconv']:13.3f} {q['fid_cnn']:9.2f} "
-              f"{q['label_agreement']:12.3f} {sec}")  # fmt: skip
+        sps = f"{q['samples_per_s']:10.0f}" if "samples_per_s" in q else "         -"
+        print(f"{q['setting']:44s} {q['n']:5d} {q['fid_randconv']:13.3f} {q['fid_cnn']:9.2f} "
+              f"{q['label_agreement']:12.3f} {sps}")  # fmt: skip
     if args.json:
-        result = {"args": vars(args), "throughput": rows, "quality": quality, "diffusion_fit_s": fit_s}
+        result = {"args": vars(args), "throughput": rows, "quality": quality, "diffusion_fit_cpu_s": fit_s}
         with open(args.json, "w") as fh:
             json.dump(result, fh, indent=2)
 

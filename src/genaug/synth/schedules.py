@@ -200,3 +200,63 @@ def ddim_step(
             raise ValueError("noise is required when eta > 0")
         x_prev = x_prev + sigma * noise
     return x_prev
+
+
+def dpm_solver_pp_step(
+    x_t: torch.Tensor,
+    x0: torch.Tensor,
+    t: int,
+    t_prev: int,
+    ac: torch.Tensor,
+    *,
+    x0_last: torch.Tensor | None = None,
+    t_last: int | None = None,
+) -> torch.Tensor:
+    """One DPM-Solver++ (2M) update from ``t`` to ``t_prev`` given the predicted clean sample.
+
+    Lu et al. 2022 (arXiv:2211.01095), multistep second order in the data prediction, with
+    ``alpha = sqrt(ab)``, ``sigma = sqrt(1 - ab)``, ``lambda = log(alpha / sigma)`` and
+    ``h = lambda(t_prev) - lambda(t)``::
+
+        x_prev = sigma(t_prev) / sigma(t) * x_t - alpha(t_prev) * (exp(-h) - 1) * D
+
+    with ``D = x0`` (first order: exactly the deterministic DDIM step) or, given the previous
+    step's prediction ``x0_last`` at ``t_last``, ``D = (1 + 1/(2r)) x0 - 1/(2r) x0_last`` with
+    ``r = h_last / h``. A step to the clean sample (``t_prev = -1``) returns ``x0``.
+    The scalars are computed in float64.
+
+    Args:
+        x_t: current samples (B, ...).
+        x0: predicted clean samples at ``t`` (e.g. clipped), shaped like ``x_t``.
+        t: current timestep; t_prev: target timestep (< t), or -1.
+        ac: ``alphas_cumprod`` (T,).
+        x0_last: the previous step's prediction (None: first order).
+        t_last: the previous step's timestep (> t); required with ``x0_last``.
+
+    Returns:
+        ``x_{t_prev}``, shaped like ``x_t``.
+
+    Example:
+        >>> ac = alphas_cumprod(make_betas("cosine", 100))
+        >>> x0 = torch.zeros(2, 3)
+        >>> bool(dpm_solver_pp_step(torch.randn(2, 3), x0, 50, -1, ac).eq(0).all())
+        True
+    """
+    if t_prev >= t:
+        raise ValueError(f"t_prev must be smaller than t; got t={t}, t_prev={t_prev}")
+    if t_prev < 0:
+        return x0
+    ab_t, ab_p = float(ac[t]), float(ac[t_prev])
+
+    def lam(ab: float) -> float:
+        return 0.5 * math.log(ab / (1.0 - ab))
+
+    h = lam(ab_p) - lam(ab_t)
+    d = x0
+    if x0_last is not None:
+        if t_last is None or t_last <= t:
+            raise ValueError(f"t_last must be a timestep after t={t}; got {t_last!r}")
+        r = (lam(ab_t) - lam(float(ac[t_last]))) / h
+        d = (1.0 + 0.5 / r) * x0 - (0.5 / r) * x0_last
+    ratio = math.sqrt((1.0 - ab_p) / (1.0 - ab_t))
+    return ratio * x_t + (math.sqrt(ab_p) * -math.expm1(-h)) * d
