@@ -195,16 +195,18 @@ def demo(
     threads: ThreadsOption = 1,
     mlflow: MlflowOption = None,
     modality: Annotated[str, typer.Option(
-        help="image: digits (the default); text: fortunes topics (Debian package fortunes)."
+        help="image: digits (the default); text: fortunes topics (Debian package fortunes); "
+        "audio: spoken digits, unseen voices (Debian package espeak-ng)."
     )] = "image",
     jobs: JobsOption = None,
 ) -> None:
     """Digits, 10 labels per class + unlabeled pool: none / classical / CVAE / auto, and an RBF SVM."""
     from genaug.errors import GenaugError
+    from genaug.experiment.audio_demo import audio_demo_spec
     from genaug.experiment.demo import demo_spec
     from genaug.experiment.text_demo import text_demo_spec
 
-    demos = {"image": demo_spec, "text": text_demo_spec}
+    demos = {"image": demo_spec, "text": text_demo_spec, "audio": audio_demo_spec}
     if modality not in demos:
         raise GenaugError(f"no demo for modality {modality!r}", argument="--modality",
                           accepted=" or ".join(repr(m) for m in demos))

@@ -42,6 +42,8 @@ def test_pitch_shift_moves_every_clip_by_its_own_semitones_and_keeps_tempo_and_l
     assert f[0] == pytest.approx(800.0, abs=4) and f[2] == pytest.approx(400 * 2 ** (-5 / 12), abs=4)
     assert torch.equal(out[1], x[1])  # 0 semitones is the identity
     assert out[0].pow(2).mean().item() == pytest.approx(0.5, rel=0.1)  # no loss of level
+    down = FA.pitch_shift(x[:1], torch.tensor([-3.0]))  # every clip lower: the length is still kept
+    assert down.shape == (1, 1, 4000) and peak_hz(down)[0] == pytest.approx(400 * 2 ** (-3 / 12), abs=4)
     aug = registry.create("augmenter", "audio_pitch", semitones=(-2, 2))
     params = aug.make_params(x, generator=torch.Generator().manual_seed(0))
     assert params["semitones"].shape == (3,) and len(set(params["semitones"].tolist())) == 3

@@ -29,7 +29,7 @@ import numpy as np
 from genaug.modalities.signal import SignalModality
 from genaug.registry import register
 
-__all__ = ["AudioModality", "SAMPLE_RATE_KEY", "LENGTH_KEY", "sample_rate_of"]
+__all__ = ["AudioModality", "SAMPLE_RATE_KEY", "LENGTH_KEY", "check_clips", "sample_rate_of"]
 
 SAMPLE_RATE_KEY = "sample_rate"
 """Per-clip meta key: the sample rate in Hz (the same for every clip of a dataset)."""
@@ -92,3 +92,17 @@ def sample_rate_of(data: Any, default: int | None = None) -> int:
     if len(rates) != 1:
         raise ValueError(f"audio clips must share one sample rate; got rates {rates.tolist()} Hz")
     return int(rates[0])
+
+
+def check_clips(data: Any, argument: str = "X") -> None:
+    """Refuse audio ``data`` (a LabeledData) of empty clips or clips at several sample rates.
+
+    Raises:
+        ValueError: ``T == 0`` (naming ``argument``), or ``meta["sample_rate"]`` holds more than
+            one rate (:func:`sample_rate_of`).
+    """
+    shape = tuple(getattr(data, "sample_shape", ()) or ())
+    if len(shape) == 2 and shape[1] == 0:
+        raise ValueError(f"{argument} holds empty clips (sample shape {shape}, T = 0); accepted: "
+                         "clips (C, T) with T >= 1")  # fmt: skip
+    sample_rate_of(data, AudioModality.default_sample_rate)

@@ -26,7 +26,7 @@ import torch
 
 from genaug import registry
 from genaug.data.labeled import LabeledData
-from genaug.modalities.audio import SAMPLE_RATE_KEY, sample_rate_of
+from genaug.modalities.audio import SAMPLE_RATE_KEY, check_clips, sample_rate_of
 from genaug.ops.audio import mel_filterbank
 from genaug.ops.functional.audio import griffin_lim
 from genaug.registry import register
@@ -141,6 +141,10 @@ class LogMelSynthesizer(Synthesizer):
         return wave.to(torch.float32).unsqueeze(1).expand(-1, c, -1).contiguous()
 
     # ----- hooks ---------------------------------------------------------------------------
+    def _check_data(self, data: LabeledData) -> None:
+        super()._check_data(data)
+        check_clips(data)
+
     def _inner(self) -> Synthesizer:
         name, options = _named(self.synthesizer if self.synthesizer is not None else self.default_synthesizer)
         return registry.create("synthesizer", name, **options)

@@ -22,7 +22,7 @@ import torch
 
 from genaug.data.audio import synthesize_speech
 from genaug.data.labeled import LabeledData
-from genaug.modalities.audio import SAMPLE_RATE_KEY, sample_rate_of
+from genaug.modalities.audio import SAMPLE_RATE_KEY, check_clips, sample_rate_of
 from genaug.registry import register
 from genaug.serialization import TensorSpec
 from genaug.synth.base import Synthesizer
@@ -98,6 +98,10 @@ class EspeakTTS(Synthesizer):
     @classmethod
     def get_test_params(cls) -> dict[str, Any]:
         return {"voices": ["en-us+m2", "en-gb+f4"]}
+
+    def _check_data(self, data: LabeledData) -> None:
+        super()._check_data(data)
+        check_clips(data)
 
     def _fit(self, data: LabeledData, pool: Any, generator: torch.Generator) -> None:
         words = list(self.words) if self.words is not None else list(data.class_names)

@@ -31,7 +31,7 @@ import torch
 from torch import nn
 
 from genaug.data.labeled import LabeledData
-from genaug.modalities.audio import sample_rate_of
+from genaug.modalities.audio import check_clips, sample_rate_of
 from genaug.ops.audio import log_mel, mfcc
 from genaug.registry import register
 from genaug.train import nets
@@ -125,6 +125,12 @@ class AudioCNNClassifier(TorchClassifier):
 
     def __init__(self, *, arch: str = "audio_cnn", **kwargs: Any) -> None:
         super().__init__(arch=arch, **kwargs)
+
+    def fit(self, train: LabeledData, val: LabeledData | None = None, **kwargs: Any) -> Self:
+        """:meth:`TorchClassifier.fit` after refusing empty clips and clips at several rates."""
+        if isinstance(train, LabeledData):
+            check_clips(train, "train")
+        return super().fit(train, val, **kwargs)
 
 
 def mfcc_statistics(x: torch.Tensor | np.ndarray, sample_rate: int, *, n_mfcc: int = 20) -> np.ndarray:

@@ -178,7 +178,7 @@ def pitch_shift(x: Tensor, semitones: Tensor, *, n_fft: int = 512) -> Tensor:
     if bool((s == 0).all()):
         return x
     ratio = torch.pow(2.0, s / 12.0)
-    long = int(math.ceil(t * float(ratio.max())))
+    long = max(t, int(math.ceil(t * float(ratio.max()))))
     stretched = time_stretch(x.to(torch.float64), 1.0 / ratio, n_fft=n_fft, length=long)
     # anti-aliasing before reading faster: a brick-wall-ish low-pass at (nyquist / r)
     spec = torch.fft.rfft(stretched, dim=-1)
