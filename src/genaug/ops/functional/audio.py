@@ -61,24 +61,29 @@ def phase_vocoder(spec: Tensor, rate: Tensor, hop: int, n_frames: int) -> Tensor
     """
     m, f, n = spec.shape
     n_fft = 2 * (f - 1)
+    real = spec.real.dtype
     steps = torch.arange(n_frames, dtype=torch.float64, device=spec.device).view(1, -1) * rate.to(
         torch.float64
     ).view(-1, 1)  # (M, J)
     inside = steps <= n - 1
     base = steps.floor().clamp(max=n - 1)
-    alpha = (steps - base).to(spec.real.dtype).unsqueeze(1)  # (M, 1, J)
+    alpha = (steps - base).to(real).unsqueeze(1)  # (M, 1, J)
     i0 = base.long()
     i1 = (i0 + 1).clamp(max=n - 1)
     idx0 = i0.unsqueeze(1).expand(m, f, n_frames)
     idx1 = i1.unsqueeze(1).expand(m, f, n_frames)
-    s0, s1 = torch.gather(spec, 2, idx0), torch.gather(spec, 2, idx1)
-    mag = (1 - alpha) * s0.abs() + alpha * s1.abs()
-    advance = (2 * math.pi * hop / max(n_fft, 1)) * torch.arange(f, dtype=spec.real.dtype, device=spec.device)
-    advance = advance.view(1, f, 1)
-    dphi = s1.angle() - s0.angle() - advance
-    dphi = dphi - 2 * math.pi * torch.round(dphi / (2 * math.pi))
+    # magnitudes and phases once per input frame, then real-valued gathers (cheaper than complex)
+    mag_in, phase_in = spec.abs(), spec.angle()
+    m0, m1 = torch.gather(mag_in, 2, idx0), torch.gather(mag_in, 2, idx1)
+    p0, p1 = torch.gather(phase_in, 2, idx0), torch.gather(phase_in, 2, idx1)
+    mag = (1 - alpha) * m0 + alpha * m1
+    two_pi = 2 * math.pi
+    advance = (two_pi * hop / max(n_fft, 1)) * torch.arange(f, dtype=torch.float64, device=spec.device)
+    advance = advance.remainder(two_pi).to(real).view(1, f, 1)  # phases are mod 2 pi: keeps sums small
+    dphi = p1 - p0 - advance
+    dphi = dphi - two_pi * torch.round(dphi / two_pi)
     inc = dphi + advance
-    phase = spec[..., :1].angle() + torch.cumsum(inc, dim=-1) - inc  # phase of frame j: sum of j increments
+    phase = phase_in[..., :1] + torch.cumsum(inc, dim=-1) - inc  # phase of frame j: sum of j increments
     # identity phase locking (Laroche & Dolson 1999): each bin keeps its phase offset from the
     # nearest spectral peak, so the bins of one partial stay coherent (less "phasiness")
     bins = torch.arange(f, device=spec.device).view(1, f, 1)
@@ -87,8 +92,7 @@ def phase_vocoder(spec: Tensor, rate: Tensor, hop: int, n_frames: int) -> Tensor
     below = torch.where(peak, bins, torch.full_like(bins, -f)).cummax(dim=1).values
     above = torch.where(peak, bins, torch.full_like(bins, 2 * f)).flip(1).cummin(dim=1).values.flip(1)
     nearest = torch.where((bins - below) <= (above - bins), below, above).clamp(0, f - 1)
-    a0 = s0.angle()
-    phase = torch.gather(phase, 1, nearest) + a0 - torch.gather(a0, 1, nearest)
+    phase = torch.gather(phase, 1, nearest) + p0 - torch.gather(p0, 1, nearest)
     out = torch.polar(mag, phase)
     return out * inside.unsqueeze(1).to(out.real.dtype)
 
@@ -108,7 +112,7 @@ def time_stretch(x: Tensor, rate: Tensor, *, n_fft: int = 512, length: int | Non
     spec, n, hop = stft_frames(flat, n_fft)
     r = rate.to(torch.float64).repeat_interleave(c)
     out_len = torch.ceil(t / r)  # samples per clip
-    frames = int(math.ceil(float(out_len.max()) / hop)) + 1
+    frames = int(math.ceil(max(float(out_len.max()), length) / hop)) + 1
     stretched = phase_vocoder(spec, r, hop, frames)
     wave = _istft(stretched, n, hop, max(length, int(out_len.max())))[:, :length]
     keep = torch.arange(length, device=x.device).view(1, -1) < out_len.view(-1, 1).to(x.device)
@@ -138,15 +142,15 @@ def fft_filter(
     ``lowpass`` uses ``high`` (B,), ``highpass`` uses ``low`` (B,), ``bandpass`` both.
     """
     b, c, t = x.shape
-    spec = torch.fft.rfft(x.to(torch.float64), dim=-1)
-    freqs = torch.fft.rfftfreq(t, d=1.0 / sample_rate).to(torch.float64).to(x.device)
-    gain = torch.ones(b, freqs.shape[0], dtype=torch.float64, device=x.device)
+    spec = torch.fft.rfft(x, dim=-1)
+    freqs = torch.fft.rfftfreq(t, d=1.0 / sample_rate).to(x.dtype).to(x.device)
+    gain = torch.ones(b, freqs.shape[0], dtype=x.dtype, device=x.device)
     if kind in ("lowpass", "bandpass"):
         assert high is not None
-        gain = gain * butterworth_gain(freqs, high.to(torch.float64).to(x.device), order, "lowpass")
+        gain = gain * butterworth_gain(freqs, high.to(x.dtype).to(x.device), order, "lowpass")
     if kind in ("highpass", "bandpass"):
         assert low is not None
-        gain = gain * butterworth_gain(freqs, low.to(torch.float64).to(x.device), order, "highpass")
+        gain = gain * butterworth_gain(freqs, low.to(x.dtype).to(x.device), order, "highpass")
     out = torch.fft.irfft(spec * gain.unsqueeze(1), n=t, dim=-1)
     return out.to(x.dtype)
 
@@ -179,15 +183,15 @@ def pitch_shift(x: Tensor, semitones: Tensor, *, n_fft: int = 512) -> Tensor:
         return x
     ratio = torch.pow(2.0, s / 12.0)
     long = max(t, int(math.ceil(t * float(ratio.max()))))
-    stretched = time_stretch(x.to(torch.float64), 1.0 / ratio, n_fft=n_fft, length=long)
+    stretched = time_stretch(x, 1.0 / ratio, n_fft=n_fft, length=long)
     # anti-aliasing before reading faster: a brick-wall-ish low-pass at (nyquist / r)
     spec = torch.fft.rfft(stretched, dim=-1)
-    rel = torch.linspace(0.0, 1.0, spec.shape[-1], dtype=torch.float64, device=x.device).view(1, -1)
-    cut = (1.0 / ratio.clamp_min(1.0)).view(-1, 1)
+    rel = torch.linspace(0.0, 1.0, spec.shape[-1], dtype=x.dtype, device=x.device).view(1, -1)
+    cut = (1.0 / ratio.clamp_min(1.0)).to(x.dtype).view(-1, 1)
     gain = 1.0 / torch.sqrt(1.0 + (rel / (0.95 * cut)).pow(16))
     stretched = torch.fft.irfft(spec * gain.unsqueeze(1), n=long, dim=-1)
     out = _speed(stretched, ratio)[..., :t]
-    out = torch.where((s == 0).view(-1, 1, 1), x.to(torch.float64), out)
+    out = torch.where((s == 0).view(-1, 1, 1), x, out.to(x.dtype))
     return out.to(x.dtype)
 
 
