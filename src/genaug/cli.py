@@ -230,6 +230,9 @@ def run_cmd(
     address: AddressOption = None,
     workers: WorkersOption = None,
     time_budget: TimeBudgetOption = None,
+    resume: Annotated[bool, typer.Option(
+        "--resume", help="Continue an interrupted run: --out must hold finished runs of this spec "
+        "(re-running into such a folder resumes anyway; --resume makes a missing one an error).")] = False,
 ) -> None:
     """Run the experiment described by SPEC.yaml."""
     from genaug.experiment import ExperimentSpec
@@ -244,6 +247,14 @@ def run_cmd(
         seeds = [seed + i for i in range(len(spec.seeds))]
         spec = ExperimentSpec.from_dict({**spec.to_dict(), "seeds": seeds})
     out = _check_out(out or Path("runs") / spec_path.stem)  # before any work starts
+    if resume:
+        from genaug.errors import GenaugError
+        from genaug.experiment.runner import RUNS_FOLDER
+
+        if not any((out / RUNS_FOLDER).glob("run-*.json")):
+            raise GenaugError(f"nothing to resume: {out / RUNS_FOLDER} holds no finished runs",
+                              argument="--resume", accepted="an --out folder of an interrupted run "
+                              "of this spec (or leave out --resume to start one)")
     _run_spec(spec, out, quiet, threads, mlflow, executor, budget)
 
 

@@ -91,6 +91,20 @@ def test_genaug_run_killed_mid_way_resumes_and_says_how_many_it_skipped(tmp_path
     if proc.returncode != -signal.SIGKILL or finished == 0 or finished == 6:
         pytest.fail(f"the kill did not land mid-way (exit {proc.returncode}, {finished} runs)")
     assert not (out / "results.json").exists()
-    done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300, check=True)
+    done = subprocess.run([*cmd, "--resume"], capture_output=True, text=True, env=env, timeout=300,
+                          check=True)
     assert f"resumed: {finished} finished runs" in done.stdout
     assert len(json.loads((out / "results.json").read_text())["runs"]) == 6
+
+
+def test_resume_without_finished_runs_is_a_clear_error(tmp_path: Path) -> None:
+    import yaml
+    from typer.testing import CliRunner
+
+    from genaug.cli import app
+
+    spec_file = tmp_path / "spec.yaml"
+    spec_file.write_text(yaml.safe_dump(SPEC))
+    res = CliRunner().invoke(app, ["run", str(spec_file), "--out", str(tmp_path / "new"), "--resume"])
+    assert res.exit_code == 2 and "nothing to resume" in res.output and "--resume" in res.output
+    assert "Traceback" not in res.output and not (tmp_path / "new" / "results.json").exists()
