@@ -16,6 +16,13 @@ genaug columns are measured. Ratios are within one run; absolute times on a shar
 inflated.
 
     .venv/bin/python benchmarks/bench_audio.py --clips 64 --repeats 3 --out /tmp/bench_audio.json
+
+``--table RUN_FOLDER ...`` instead prints the accuracy table of finished ``genaug run`` runs
+(the ``runs/run-*.json`` records of one or more output folders of the same spec, e.g. several
+seeds run by separate processes): mean ± sd over seeds and paired differences (95 % t-interval,
+wins/ties/losses) against ``none`` and against the MFCC SVM baseline, from genaug's stats.
+
+    .venv/bin/python benchmarks/bench_audio.py --table runs/spoken_digits_s0 runs/spoken_digits_s1
 """
 
 from __future__ import annotations
@@ -25,6 +32,8 @@ import json
 import time
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 
 def _cpu(fn: Any, repeats: int) -> float:
@@ -37,13 +46,63 @@ def _cpu(fn: Any, repeats: int) -> float:
     return best
 
 
+def seeds(res: Any, strategy: str, size: int) -> list[int]:
+    """The seeds of ``strategy``'s runs at ``size``, sorted."""
+    return sorted(r.seed for r in res.runs if r.strategy == strategy and r.labeled_per_class == size)
+
+
+def table(folders: list[Path], metric: str = "test_accuracy") -> str:
+    """Markdown accuracy table of the run records in ``folders`` (see the module doc)."""
+    from genaug.experiment.results import Results, RunRecord
+    from genaug.experiment.stats import mean_ci, paired_diff
+
+    records, spec = {}, {}
+    for folder in folders:
+        runs = folder / "runs" if (folder / "runs").is_dir() else folder
+        spec = spec or json.loads((runs / "spec.json").read_text()).get("spec", {})
+        for f in sorted(runs.glob("run-*.json")):
+            r = RunRecord(**json.loads(f.read_text()))
+            records[(r.labeled_per_class, r.seed, r.strategy)] = r
+    order = [st.get("label") or st["name"] for st in spec.get("strategies", [])]
+    rank = {name: i for i, name in enumerate(order)}
+    runs = sorted(records.values(), key=lambda r: (rank.get(r.strategy, len(rank)), r.strategy, r.seed))
+    res = Results(spec=spec, runs=runs)
+    lines = []
+    for size in res.sizes():
+        base = next((s for s in res.strategies() if res.kind(s) == "baseline"), None)
+        lines += [f"\n**{size} clips per class** (test accuracy %, unseen voices)\n",
+                  "| strategy | seeds | mean ± sd | vs none (95 % CI; W/T/L) | vs "
+                  f"{base or 'baseline'} (95 % CI; W/T/L) |", "|---|---|---|---|---|"]
+        for strategy in res.strategies():
+            vals = res.values(strategy, size, metric)
+            if not vals.size:
+                continue
+            ci = mean_ci(100 * vals)
+            cells = [strategy, str(vals.size), f"{ci.mean:.1f} ± {ci.std:.1f}"]
+            for ref in ("none", base):
+                rv = res.values(ref, size, metric) if ref else np.zeros(0)
+                paired = seeds(res, strategy, size) == seeds(res, ref, size) if ref else False
+                if ref == strategy or not paired:
+                    cells.append("")
+                    continue
+                d = paired_diff(100 * vals, 100 * rv)
+                cells.append(f"{d.diff.mean:+.1f} [{d.diff.low:+.1f}, {d.diff.high:+.1f}]; "
+                             f"{d.wins}/{d.ties}/{d.losses}")
+            lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--clips", type=int, default=64)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--rate", type=int, default=16000)
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--table", type=Path, nargs="+", default=None, help="run folders to tabulate")
     args = parser.parse_args()
+    if args.table:
+        print(table(args.table))
+        return
 
     import numpy as np
     import torch
