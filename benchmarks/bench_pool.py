@@ -75,9 +75,10 @@ def strategy_config(method: str, args: argparse.Namespace, model: dict[str, Any]
         "pretrain": {"name": "pretrain", "model": model, "steps": args.simclr_steps},
         "dpt_nogen": {"name": "dpt", "synthesizer": None, **dpt},
         "dpt": {"name": "dpt", "synthesizer": {"name": "cvae", "steps": args.cvae_steps},
-                "n_per_class": args.dpt_per_class, **dpt},
+                "n_per_class": args.dpt_per_class, "filter": "dedup", **dpt},
         # DPT variants: keep only generated samples a probe fitted on real + pseudo labels agrees
-        # with (label fidelity >= 0.9), and/or trust them less in the loss (weight 0.3)
+        # with (label fidelity >= 0.9; the dpt strategy's default since 2026-12-06), and/or trust
+        # them less in the loss (weight 0.3)
         "dpt_lf": {"name": "dpt", "synthesizer": {"name": "cvae", "steps": args.cvae_steps},
                    "n_per_class": args.dpt_per_class, "filter": ["dedup", lf], **dpt},
         "dpt_w": {"name": "dpt", "synthesizer": {"name": "cvae", "steps": args.cvae_steps},

@@ -249,6 +249,10 @@ def pseudo_label_pool(teacher: Any, pool: LabeledData, *,
                     "pseudo_per_class": counts}
 
 
+DPT_FILTERS: tuple[Any, ...] = ("dedup", {"name": "label_fidelity", "threshold": 0.9})
+"""The DPT strategy's default filters of its generated samples."""
+
+
 @registry.register("strategy", "dpt")
 class DPTStrategy(Strategy):
     """DPT-style: teacher -> pseudo-labels -> class-conditional generator on real + pseudo ->
@@ -267,7 +271,10 @@ class DPTStrategy(Strategy):
         confidence_weight: weight each pseudo-labeled sample by its confidence (else 1).
         use_pool: the generator also sees the remaining (unconfident) pool as unlabeled data.
         filter: filter config(s), fitted on the generator's training set (real + pseudo);
-            default ``dedup`` (drops near-copies, the memorization filter).
+            default :data:`DPT_FILTERS`: ``dedup`` (drops near-copies, the memorization
+            filter), then ``label_fidelity`` at 0.9 (drops samples a probe fitted on real +
+            pseudo-labeled data does not assign to their class; on MNIST-1D at 10 labels/class it
+            turned dpt's -7.5 points against no generation into -1.0, benchmarks/results/pool.md).
         mix: fusion config (default ``mix_concat``).
         student: ``"pseudo_label"`` (train on real + pseudo + generated) or ``"fixmatch"``
             (real + generated, with consistency training on the pool).
@@ -282,7 +289,7 @@ class DPTStrategy(Strategy):
     def __init__(self, *, synthesizer: dict[str, Any] | str | None = "cvae", n_per_class: int = 100,
                  teacher: dict[str, Any] | None = None, teacher_consistency: dict[str, Any] | None = None,
                  threshold: float = 0.95, confidence_weight: bool = False, use_pool: bool = True,
-                 filter: dict[str, Any] | list[Any] | str | None = "dedup",
+                 filter: dict[str, Any] | list[Any] | tuple[Any, ...] | str | None = DPT_FILTERS,
                  mix: dict[str, Any] | str | None = None, student: Student = "pseudo_label",
                  student_consistency: dict[str, Any] | None = None,
                  augment: dict[str, Any] | list[Any] | None = None, memorization: bool = True) -> None:
@@ -316,7 +323,7 @@ class DPTStrategy(Strategy):
     def _filters(self) -> list[Any]:
         if self.filter is None:
             return []
-        return list(self.filter) if isinstance(self.filter, list) else [self.filter]
+        return list(self.filter) if isinstance(self.filter, list | tuple) else [self.filter]
 
     def _teacher(self, split: Any, pool: LabeledData, seed: int) -> tuple[Any, dict[str, Any]]:
         labeled: LabeledData = split.labeled
