@@ -9,7 +9,9 @@ torch on one thread:
    of ``Gain``, ``AddGaussianSNR``, ``Shift``, ``LowPassFilter`` called once per clip;
 2. pitch shift (audiomentations issue #190: the slowest op), ±4 semitones drawn per clip:
    genaug's batched ``audio_pitch`` against the same genaug maths called clip by clip (a naive
-   loop) and audiomentations' ``PitchShift`` (librosa) per clip.
+   loop) and audiomentations' ``PitchShift`` per clip, with its default method (the C++
+   signalsmith-stretch library) and with ``method="librosa_phase_vocoder"`` (the phase vocoder
+   of issue #190's time).
 
 audiomentations (MIT) is benchmark-only (``pip install 'genaug[bench]'``); without it only the
 genaug columns are measured. Ratios are within one run; absolute times on a shared machine are
@@ -144,9 +146,16 @@ def main() -> None:
         results["pipeline_audiomentations_s"] = _cpu(
             lambda: [compose(samples=c, sample_rate=args.rate) for c in clips], args.repeats
         )
-        pitch = am.PitchShift(min_semitones=-4, max_semitones=4, p=1.0)
+        pitch = am.PitchShift(min_semitones=-4, max_semitones=4, p=1.0)  # signalsmith-stretch (C++)
         results["pitch_audiomentations_s"] = _cpu(
             lambda: [pitch(samples=c, sample_rate=args.rate) for c in clips], args.repeats
+        )
+        vocoder = am.PitchShift(min_semitones=-4, max_semitones=4, method="librosa_phase_vocoder", p=1.0)
+        results["pitch_audiomentations_librosa_s"] = _cpu(
+            lambda: [vocoder(samples=c, sample_rate=args.rate) for c in clips], args.repeats
+        )
+        results["pitch_speedup_vs_audiomentations_librosa"] = (
+            results["pitch_audiomentations_librosa_s"] / results["pitch_genaug_batched_s"]
         )
         results["pipeline_speedup_vs_audiomentations"] = (
             results["pipeline_audiomentations_s"] / results["pipeline_genaug_batched_s"]
