@@ -14,8 +14,9 @@ Guarantees:
   any other shard. Re-running :meth:`SyntheticStore.write` with the same arguments skips the
   shards whose file matches the sha256 in the manifest and samples the rest.
 - **Atomic.** Every shard is written to a ``*.tmp`` file, fsynced and renamed; the manifest is
-  rewritten the same way after each shard. A reader never sees a half-written shard: it reads
-  only the shards the manifest lists, and verifies their sha256. A resume deletes the store's
+  rewritten the same way after each shard (after fewer, once a big manifest takes long to
+  encode: at most ~2% of the run goes to it) and at the end. A reader never sees a half-written
+  shard: it reads only the shards the manifest lists, and verifies their sha256. A resume deletes the store's
   own leftover temp files (``.shard-NNNNN.parquet.*.tmp``, ``.manifest.json.*.tmp``) and
   nothing else.
 - **Checked on read.** The manifest must be the JSON object this module writes: its counts
@@ -51,6 +52,7 @@ import math
 import os
 import re
 import stat
+import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -65,7 +67,7 @@ from genaug.errors import MissingPathError, StoreError
 from genaug.limits import check_limit, short_repr
 from genaug.modalities import get_modality
 from genaug.rng import as_generator, derive_seed
-from genaug.serialization import WEIGHTS_NAME, _json_default, atomic_write_bytes, atomic_write_json
+from genaug.serialization import WEIGHTS_NAME, _json_default, atomic_write_bytes, atomic_write_text
 from genaug.validation import check_int
 
 __all__ = [
@@ -102,6 +104,10 @@ _OWN_TEMP = re.compile(r"^\.(?:shard-\d{5}\.parquet|manifest\.json)\.[A-Za-z0-9_
 _META_INDEX = b"genaug.shard_index"
 _META_SEED = b"genaug.shard_seed"
 _MAX_PLAN_SHARDS = 1_000_000
+_MANIFEST_COST_SHARE = 50
+"""A big manifest is rewritten once this many times its last encoding's CPU time has passed."""
+_MANIFEST_MAX_WAIT_S = 5.0
+"""... or this many wall seconds (when this process uses little CPU, e.g. a Ray driver)."""
 
 
 def shard_name(index: int) -> str:
@@ -479,12 +485,20 @@ class SyntheticStore:
         """Whether every planned shard has been written."""
         return self.exists() and bool(self.manifest()["complete"])
 
-    def _save_manifest(self, manifest: dict[str, Any]) -> None:
+    def _save_manifest(self, manifest: dict[str, Any]) -> float:
+        """Rewrite the manifest atomically; returns the CPU seconds its encoding took."""
+        from genaug.outputs import strict_json
+
+        cpu = time.thread_time()
         manifest["shards"] = sorted(manifest["shards"], key=lambda s: s["index"])
         manifest["num_rows"] = int(sum(s["rows"] for s in manifest["shards"]))
         manifest["complete"] = len(manifest["shards"]) == manifest["num_shards"]
-        atomic_write_json(self.manifest_path, manifest)
+        text = strict_json(manifest)  # what atomic_write_json writes
+        cpu = time.thread_time() - cpu
+        _fsync_dir(self.root)  # the shard renames it lists are durable before it is
+        atomic_write_text(self.manifest_path, text)
         _fsync_dir(self.root)
+        return cpu
 
     def _clean_temp_files(self) -> list[str]:
         """Remove the temp files an interrupted write of this store left (ours only: a
@@ -594,20 +608,36 @@ class SyntheticStore:
             else:
                 shards = map_shards(pending, int(seed))
             wanted = {index for index, _ in pending}
-            for shard in shards:
-                if shard.index not in wanted:
-                    raise ValueError(f"map_shards returned shard {shard.index}, which was not asked for "
-                                     f"(or was returned twice)")
-                wanted.discard(shard.index)
-                entry = done.get(shard.index)
-                new = self._commit_shard(shard, manifest)
-                if entry is not None and entry["sha256"] != new["sha256"]:
-                    warnings.warn(
-                        f"shard {shard.index} was rewritten with different bytes than recorded; is "
-                        "sample_fn deterministic given its generator?", RuntimeWarning, stacklevel=2,
-                    )
-                manifest["shards"] = [s for s in manifest["shards"] if s["index"] != shard.index] + [new]
-                self._save_manifest(manifest)
+            unsaved, save_cpu = 0, 0.0
+            last_wall, last_cpu = time.monotonic(), time.process_time()
+            try:
+                for shard in shards:
+                    if shard.index not in wanted:
+                        raise ValueError(f"map_shards returned shard {shard.index}, which was not asked for "
+                                         f"(or was returned twice)")
+                    wanted.discard(shard.index)
+                    entry = done.get(shard.index)
+                    new = self._commit_shard(shard, manifest)
+                    if entry is not None and entry["sha256"] != new["sha256"]:
+                        warnings.warn(
+                            f"shard {shard.index} was rewritten with different bytes than recorded; is "
+                            "sample_fn deterministic given its generator?", RuntimeWarning, stacklevel=2,
+                        )
+                    manifest["shards"] = [s for s in manifest["shards"] if s["index"] != shard.index] + [new]
+                    unsaved += 1
+                    # Rewrite the manifest after this shard unless encoding it took over 2 ms last time
+                    # and less than _MANIFEST_COST_SHARE times that CPU time (and wall time, at most
+                    # _MANIFEST_MAX_WAIT_S) has passed since: a big store's manifest is slow to
+                    # encode, and then costs at most ~2% of the run. A kill loses only unlisted
+                    # shards, which a resume samples again to the same bytes.
+                    wait = _MANIFEST_COST_SHARE * save_cpu
+                    if (save_cpu < 0.002 or time.process_time() - last_cpu >= wait
+                            or time.monotonic() - last_wall >= max(wait, _MANIFEST_MAX_WAIT_S)):
+                        save_cpu = self._save_manifest(manifest)
+                        unsaved, last_wall, last_cpu = 0, time.monotonic(), time.process_time()
+            finally:
+                if unsaved:
+                    self._save_manifest(manifest)
             if wanted:
                 raise RuntimeError(f"map_shards returned no shard for the indices {sorted(wanted)}")
             return manifest
@@ -624,8 +654,7 @@ class SyntheticStore:
             diff = _differences(manifest["data"], shard.schema)
             raise ValueError(f"shard {shard.index} does not match the earlier shards: " + "; ".join(diff))
         name = shard_name(shard.index)
-        atomic_write_bytes(self.root / name, shard.payload)
-        _fsync_dir(self.root)
+        atomic_write_bytes(self.root / name, shard.payload)  # the folder is fsynced before the manifest
         return {
             "index": shard.index,
             "file": name,
