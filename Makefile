@@ -4,6 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    ?= genaug-out
+# The demo's 15 runs go to a local process pool (one torch thread each; identical metrics).
+DEMO_JOBS ?= 2
 
 .PHONY: setup demo test lint bench clean system-deps
 
@@ -19,7 +21,7 @@ $(STAMP): pyproject.toml constraints.txt
 setup: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/genaug demo --out $(OUT)
+	$(BIN)/genaug demo --jobs $(DEMO_JOBS) --out $(OUT)
 
 # System packages some tests need (headless chromium for the report test).
 system-deps:
@@ -35,7 +37,8 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[bench]'
-	$(BIN)/python benchmarks/bench_image_pipeline.py
+	$(BIN)/python benchmarks/bench_image_pipeline.py --profile
+	$(BIN)/python benchmarks/bench_train_aug.py
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .ruff_cache
