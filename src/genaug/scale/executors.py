@@ -66,6 +66,23 @@ class LocalExecutor:
         return "LocalExecutor()"
 
 
+_PRELOAD = ["torch", "genaug.experiment.runner", "genaug.experiment.strategies", "genaug.train"]
+"""What the fork server imports once, so that each pool worker starts without importing them."""
+
+
+def _pool_context() -> Any:
+    """``forkserver`` (POSIX) with genaug and torch preloaded: workers are forked from a fresh,
+    single-threaded server that imported them once (not from the driver, whose threads fork
+    could copy mid-operation); ``spawn`` where there is no fork server (Windows)."""
+    import multiprocessing
+
+    if "forkserver" not in multiprocessing.get_all_start_methods():  # pragma: no cover - Windows
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(_PRELOAD)
+    return context
+
+
 def _init_process(threads: int) -> None:
     import torch
 
@@ -73,7 +90,8 @@ def _init_process(threads: int) -> None:
 
 
 class ProcessExecutor:
-    """Runs in a pool of ``jobs`` local worker processes (started with ``spawn``).
+    """Runs in a pool of ``jobs`` local worker processes (forked from a fork server that has
+    imported genaug and torch once; ``spawn`` on Windows).
 
     Each worker sets torch to ``threads`` intra-op threads (default 1: on a 2-core machine two
     workers at one thread each use both cores without oversubscribing them) and keeps the
@@ -96,13 +114,12 @@ class ProcessExecutor:
 
     def map_runs(self, spec: ExperimentSpec, tasks: list[RunTask]) -> Iterator[tuple[int, RunRecord]]:
         """Yield ``(position, record)`` as each run finishes (any order)."""
-        import multiprocessing
         from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
         if not tasks:
             return
         jobs = min(self.jobs or os.cpu_count() or 1, len(tasks))
-        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context(),
                                    initializer=_init_process, initargs=(self.threads,))
         try:
             futures = {pool.submit(_run_task, spec, task, None): i for i, task in enumerate(tasks)}
