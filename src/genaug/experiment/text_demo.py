@@ -17,7 +17,8 @@ from genaug.experiment.spec import ExperimentSpec
 
 __all__ = ["text_demo_spec"]
 
-_PSEUDO = {"name": "pseudo_label", "model": {"name": "minilm_logreg"}, "augment": False, "repeat": False}
+_PSEUDO = {"name": "pseudo_label", "model": {"name": "minilm_logreg", "C_grid": [1.0]}, "augment": False,
+           "repeat": False}
 
 
 def text_demo_spec(seed: int = 0, *, n_seeds: int = 2) -> ExperimentSpec:
@@ -31,16 +32,17 @@ def text_demo_spec(seed: int = 0, *, n_seeds: int = 2) -> ExperimentSpec:
         "name": "demo: fortunes topics, 10 labels per class",
         "dataset": {"name": "fortunes"},
         "split": {"labeled_per_class": [10], "val_per_class": 10, "test_fraction": 0.3},
-        "model": {"name": "minilm_logreg", "n_aug_copies": 2},
+        "model": {"name": "minilm_logreg", "n_aug_copies": 2, "C_grid": [1.0, 10.0]},
         "baselines": [{"name": "tfidf_logreg", "n_aug_copies": 2, "C_grid": [1.0, 10.0]}],
         "strategies": [
             {"name": "none"},
             {"name": "classical", "label": "eda"},
             {"name": "generative", "label": "pseudo-label", "use_pool": True, "n_per_class": 5000,
              "synthesizer": dict(_PSEUDO), "mix": {"name": "mix_weighted", "synthetic_weight": 0.25}},
-            {"name": "auto", "synthesizers": [dict(_PSEUDO)], "n_per_class": [5000],
-             "thresholds": [0.0], "weights": [0.25, 1.0], "classical": [False], "n_trials": 2,
-             "repeats": 1, "search": "grid"},
+            {"name": "auto", "model": {"name": "minilm_logreg", "n_aug_copies": 2, "C_grid": [1.0]},
+             "synthesizers": [dict(_PSEUDO)], "n_per_class": [5000],
+             "thresholds": [0.0], "weights": [0.25], "classical": [False], "n_trials": 1,
+             "repeats": 2, "search": "grid"},  # both validation halves scored
         ],
         "seeds": [seed + i for i in range(n_seeds)],
     })
