@@ -21,6 +21,10 @@ Measured (2026-12-02, shared 2-core CPU, 1 torch thread, defaults; samples/s of 
     Diffusion (width 32, mults 1-2, 1500 steps, 378 s; guidance 1.5), 500 samples vs 539 test images:
     DDIM 10/20/50/100 -> FID randconv 0.039/0.038/0.037/0.037, FID cnn 0.60/0.58/0.57/0.56, label
     agreement 0.988/0.986/0.984/0.986 (floor: 100 labeled real 0.035 / 0.43 / 0.990).
+Measured 2026-12-06 (same data, --dpm-steps 8 10 --unets 32:1,2 16:1,2 16:1 8:1,2; CPU samples/s of
+    one batched call of 500): width 32 DDIM 100 19/s at FID 0.037 / 0.55; width 16 DPM-Solver++ 8
+    steps without guidance 1508/s at 0.025 / 0.55 (label agreement 0.964 vs 0.986); all rows in
+    benchmarks/results/speed.md.
 
 Usage:
     .venv/bin/python benchmarks/bench_synth.py                    # defaults, about 15 min on 2 cores
