@@ -40,8 +40,12 @@ def test_affine_samples_where_kornia_warp_affine_does(padding_mode: str) -> None
     assert torch.allclose(ours, ref.clamp(0, 1), atol=1e-4)
     nearest = F.affine(x, angle, shift, scale, shear, interpolation="nearest", padding_mode=padding_mode)
     ref_nearest = kornia.geometry.transform.warp_affine(
-        x, F.affine_matrix(angle, shift, scale, shear, h, w), (h, w), mode="nearest",
-        padding_mode=padding_mode, align_corners=True,
+        x,
+        F.affine_matrix(angle, shift, scale, shear, h, w),
+        (h, w),
+        mode="nearest",
+        padding_mode=padding_mode,
+        align_corners=True,
     )
     assert (nearest != ref_nearest).float().mean() < 0.01  # ties at exact half-pixels may round apart
 
@@ -55,10 +59,13 @@ def test_identity_affine_is_exact() -> None:
 def test_sequential_in_place_steps_are_bit_identical_and_leave_the_input_alone() -> None:
     x = _images()
     before = x.clone()
-    seq = Sequential(augmenters=[
-        Affine(degrees=10, translate=0.1), Color(brightness=0.3, contrast=0.3, saturation=0.3),
-        GaussianNoise(std=(0.01, 0.05)),
-    ])
+    seq = Sequential(
+        augmenters=[
+            Affine(degrees=10, translate=0.1),
+            Color(brightness=0.3, contrast=0.3, saturation=0.3),
+            GaussianNoise(std=(0.01, 0.05)),
+        ]
+    )
     params = seq.make_params(x, generator=torch.Generator().manual_seed(3))
     fast = seq.apply(x, params)
     slow = x

@@ -19,8 +19,10 @@ from genaug.synth.schedules import (
 
 def _setup() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     g = torch.Generator().manual_seed(0)
-    return alphas_cumprod(make_betas("cosine", 100)), torch.randn(3, 1, 4, generator=g), torch.randn(
-        3, 1, 4, generator=g
+    return (
+        alphas_cumprod(make_betas("cosine", 100)),
+        torch.randn(3, 1, 4, generator=g),
+        torch.randn(3, 1, 4, generator=g),
     )
 
 

@@ -79,9 +79,7 @@ class AugmentedDataset(IterableDataset):
     ) -> None:
         super().__init__()
         if not isinstance(x, torch.Tensor) or not isinstance(y, torch.Tensor):
-            raise TypeError(
-                f"x and y must be torch.Tensors; got {type(x).__name__} and {type(y).__name__}"
-            )
+            raise TypeError(f"x and y must be torch.Tensors; got {type(x).__name__} and {type(y).__name__}")
         if len(x) != len(y):
             raise ValueError(f"x and y must have the same length; got {len(x)} and {len(y)}")
         if len(x) == 0:
