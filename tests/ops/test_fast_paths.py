@@ -146,3 +146,10 @@ def test_augment_collate_augments_inputs_with_a_seeded_generator() -> None:
     noisy = [b[0] for b in DataLoader(ds, batch_size=4, collate_fn=AugmentCollate(GaussianNoise(), seed=1))]
     again = [b[0] for b in DataLoader(ds, batch_size=4, collate_fn=AugmentCollate(GaussianNoise(), seed=1))]
     assert all(torch.equal(a, b) for a, b in zip(noisy, again, strict=True))
+
+
+def test_in_place_steps_keep_gradients_working() -> None:
+    x = _images().requires_grad_(True)
+    seq = Sequential(augmenters=[Affine(), Color(brightness=0.3, contrast=0.3), GaussianNoise()])
+    seq(x, generator=0).sum().backward()
+    assert x.grad is not None and torch.isfinite(x.grad).all()

@@ -180,7 +180,10 @@ def apply_uint8(
 
 
 def _owned(out: torch.Tensor, batch: torch.Tensor) -> bool:
-    """True when ``out`` is a fresh tensor: it shares no memory with the caller's ``batch``."""
+    """True when ``out`` is a fresh tensor: it shares no memory with the caller's ``batch`` (and
+    autograd does not track it, so writing into it cannot break a backward pass)."""
+    if out.requires_grad and torch.is_grad_enabled():
+        return False
     if out is batch or out.device != batch.device:
         return out is not batch
     return out.untyped_storage().data_ptr() != batch.untyped_storage().data_ptr()
