@@ -142,3 +142,13 @@ def test_audio_demo_spec_is_valid_and_the_cli_offers_it() -> None:
     assert {s.display_name for s in spec.strategies} == {"none", "waveform-ops", "tts", "auto"}
     result = CliRunner().invoke(app, ["demo", "--help"])
     assert "audio" in result.output
+
+
+def test_sample_rate_ignores_the_fill_value_of_rows_joined_without_a_rate() -> None:
+    from genaug.modalities.audio import sample_rate_of
+
+    real = tones(per_class=1)
+    joined = real.with_meta(sample_rate=np.array([RATE, -1, RATE]))  # e.g. pseudo-labels concatenated
+    assert sample_rate_of(joined) == RATE
+    with pytest.raises(ValueError, match="no positive rate"):
+        sample_rate_of(real.with_meta(sample_rate=np.array([-1, -1, -1])))

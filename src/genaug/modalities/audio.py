@@ -89,6 +89,12 @@ def sample_rate_of(data: Any, default: int | None = None) -> int:
             )
         return int(default)
     rates = np.unique(np.asarray(meta[SAMPLE_RATE_KEY]).astype(np.int64))
+    rates = rates[rates > 0]  # rows joined from data without a rate carry a fill value (-1)
+    if not len(rates):
+        if default is None:
+            raise ValueError("audio data carries no sample rate (meta['sample_rate'] holds no "
+                             "positive rate); pass sample_rate=")  # fmt: skip
+        return int(default)
     if len(rates) != 1:
         raise ValueError(f"audio clips must share one sample rate; got rates {rates.tolist()} Hz")
     return int(rates[0])
