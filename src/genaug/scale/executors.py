@@ -97,6 +97,9 @@ class ProcessExecutor:
     workers at one thread each use both cores without oversubscribing them) and keeps the
     dataset and its last split between runs.
 
+    As with any ``multiprocessing`` pool, a script that uses it must guard its entry point with
+    ``if __name__ == "__main__":`` (workers import the main module); ``genaug run`` does.
+
     Args:
         jobs: worker processes (>= 1); default: the machine's CPU count.
         threads: torch threads per worker (>= 1).
