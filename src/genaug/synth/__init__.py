@@ -25,12 +25,12 @@ unlabeled=None, generator=None)``, ``sample(n_per_class, *, generator=None)``,
 ``weights.safetensors``, :mod:`genaug.serialization`) loads with :func:`load_synthesizer`.
 """
 
-import genaug.synth.audio_tts  # noqa: F401  (registers espeak_tts)
 import genaug.synth.audio_spectrogram  # noqa: F401  (registers spec_vae, spec_diffusion)
+import genaug.synth.audio_tts  # noqa: F401  (registers espeak_tts)
 import genaug.synth.tabular  # noqa: F401  (registers the tabular synthesizers)
+import genaug.synth.text_hf  # noqa: F401  (registers hf_causal_lm; imports transformers lazily)
 import genaug.synth.text_lm  # noqa: F401  (registers text_lm)
 import genaug.synth.text_vae  # noqa: F401  (registers text_vae)
-import genaug.synth.text_hf  # noqa: F401  (registers hf_causal_lm; imports transformers lazily)
 from genaug.synth.base import NotFittedError, Synthesizer, as_labeled_data, load_synthesizer
 from genaug.synth.cvae import CVAE
 from genaug.synth.diffusion import Diffusion

@@ -36,8 +36,8 @@ from genaug.train.nets import build_net
 from genaug.train.robustness import evaluate_corruptions
 from genaug.train.sklearn_models import HistGBClassifier, LogRegClassifier, SklearnClassifier, SVMClassifier
 from genaug.train.text import NgramNetClassifier, TfidfLogRegClassifier  # text: list[str]
-from genaug.train.text_embed import MiniLMLogRegClassifier  # text: MiniLM embeddings + LR
 from genaug.train.text_corruptions import TEXT_CORRUPTIONS  # adds the "text" corruption suite
+from genaug.train.text_embed import MiniLMLogRegClassifier  # text: MiniLM embeddings + LR
 from genaug.train.torch_classifier import (
     CNN1DClassifier,
     MLPNetClassifier,
