@@ -19,6 +19,17 @@ if [ ${#text[@]} -gt 0 ] && [ "$(id -u)" -eq 0 ]; then
 elif [ ${#text[@]} -gt 0 ]; then
   echo "system-deps: missing ${text[*]}; install with: sudo apt-get install -y --no-install-recommends ${text[*]}" >&2
 fi
+# The opencv-digits built-in (real 20x20 digits) comes from Debian's opencv-doc: only its
+# digits.png is extracted into the genaug data folder (scripts/fetch_opencv_digits.sh).
+digits="${GENAUG_DATA_DIR:-$HOME/.cache/genaug}/opencv-digits/digits.png"
+if [ ! -s "$digits" ] && command -v apt-get >/dev/null 2>&1; then
+  echo "system-deps: fetching opencv-digits (opencv-doc's digits.png)" >&2
+  here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+  if ! bash "$here/fetch_opencv_digits.sh" >/dev/null 2>&1; then
+    if [ "$(id -u)" -eq 0 ]; then apt-get update -qq; fi
+    bash "$here/fetch_opencv_digits.sh" >&2 || echo "system-deps: could not fetch opencv-digits" >&2
+  fi
+fi
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" -ne 0 ]; then
   echo "system-deps: missing ${need[*]}; install with: sudo apt-get install -y ${need[*]}" >&2
