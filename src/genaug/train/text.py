@@ -97,6 +97,50 @@ def _augmented(augmenter: Callable[..., Any], texts: list[str], generator: torch
     return out
 
 
+def _training_set(train: LabeledData, augmenter: Any, copies: int,
+                  seed: int) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The texts, labels and sample weights of ``train`` plus ``copies`` augmented copies."""
+    texts, y = list(train.x), np.asarray(train.y, dtype=np.int64)
+    weights = sample_weights(train)
+    w = np.ones(len(y)) if weights is None else weights
+    xs, ys, ws = [texts], [y], [w]
+    if augmenter is not None:
+        g = as_generator(derive_seed(seed, "augment"))
+        for _ in range(copies):
+            xs.append(_augmented(augmenter, texts, g))
+            ys.append(y)
+            ws.append(w)
+    return [t for part in xs for t in part], np.concatenate(ys), np.concatenate(ws)
+
+
+def _logreg(c: float, max_iter: int, seed: int) -> Any:
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=c, max_iter=max_iter, random_state=seed % 2**32)
+
+
+def _proba(est: Any, x: Any, k: int) -> np.ndarray:
+    """(N, K) probabilities over all K classes from an estimator fitted on a subset of them."""
+    out = np.zeros((x.shape[0], k))
+    out[:, est.classes_.astype(np.int64)] = est.predict_proba(x)
+    return out
+
+
+def _select_c(grid: Sequence[float], max_iter: int, seed: int, x: Any, y: np.ndarray, w: np.ndarray,
+              x_val: Any, val_y: Any, k: int) -> tuple[float, list[dict[str, float]]]:
+    """The C of ``grid`` with the best (validation accuracy, -NLL), and every candidate's scores."""
+    scores: list[dict[str, float]] = []
+    best: tuple[float, float] | None = None
+    chosen = float(grid[0])
+    for cand in grid:
+        probs = _proba(_logreg(float(cand), max_iter, seed).fit(x, y, sample_weight=w), x_val, k)
+        acc, nll = metrics.accuracy(probs, val_y), metrics.nll(probs, val_y)
+        scores.append({"C": float(cand), "val_acc": acc, "val_nll": nll})
+        if best is None or (acc, -nll) > best:
+            best, chosen = (acc, -nll), float(cand)
+    return chosen, scores
+
+
 class _TextClassifier(BaseClassifier):
     """Shared plumbing of the text classifiers (fitted checks, the text input, mixers refused)."""
 
@@ -199,45 +243,22 @@ class TfidfLogRegClassifier(_TextClassifier):
         self._check_mixer(mixer)
         start = time.perf_counter()
         seed = draw_seed(generator)
-        texts, y = list(train.x), train.y
-        weights = sample_weights(train)
-        w = np.ones(len(y)) if weights is None else weights
-        xs, ys, ws = [texts], [y], [w]
-        if augmenter is not None:
-            g = as_generator(derive_seed(seed, "augment"))
-            for _ in range(self.n_aug_copies):
-                xs.append(_augmented(augmenter, texts, g))
-                ys.append(y)
-                ws.append(w)
-        all_x = [t for part in xs for t in part]
-        all_y, all_w = np.concatenate(ys), np.concatenate(ws)
+        all_x, all_y, all_w = _training_set(train, augmenter, self.n_aug_copies, seed)
         c, scores = float(self.C), []
         if val is not None and self.select_on_val and len(self.C_grid) > 1:
-            best = None
             feats = self._vectorizer().fit(all_x)
-            x_tr, x_val = feats.transform(all_x), feats.transform(list(val.x))
-            for cand in self.C_grid:
-                est = self._estimator(float(cand), seed).fit(x_tr, all_y, sample_weight=all_w)
-                probs = self._proba(est, x_val, train.num_classes)
-                acc, nll = metrics.accuracy(probs, val.y), metrics.nll(probs, val.y)
-                scores.append({"C": float(cand), "val_acc": acc, "val_nll": nll})
-                if best is None or (acc, -nll) > best:
-                    best, c = (acc, -nll), float(cand)
+            c, scores = _select_c(self.C_grid, self.max_iter, seed, feats.transform(all_x), all_y, all_w,
+                                  feats.transform(list(val.x)), val.y, train.num_classes)
         self.val_scores_ = scores
         self.seed_ = seed
         self._refit(all_x, all_y, all_w, c, train.class_names)
         self.fit_seconds_ = time.perf_counter() - start
         return self
 
-    def _estimator(self, c: float, seed: int) -> Any:
-        from sklearn.linear_model import LogisticRegression
-
-        return LogisticRegression(C=c, max_iter=self.max_iter, random_state=seed % 2**32)
-
     def _refit(self, texts: list[str], y: np.ndarray, w: np.ndarray, c: float,
                 classes: Sequence[str]) -> None:
         self.vectorizer_ = self._vectorizer().fit(texts)
-        self.estimator_ = self._estimator(c, self.seed_).fit(self.vectorizer_.transform(texts), y,
+        self.estimator_ = _logreg(c, self.max_iter, self.seed_).fit(self.vectorizer_.transform(texts), y,
                                                             sample_weight=w)
         self.best_C_ = c
         self.classes_ = tuple(classes)
@@ -246,16 +267,10 @@ class TfidfLogRegClassifier(_TextClassifier):
         self.n_train_rows_ = len(y)
         self._fit_data = (texts, y, w)
 
-    @staticmethod
-    def _proba(est: Any, x: Any, k: int) -> np.ndarray:
-        out = np.zeros((x.shape[0], k))
-        out[:, est.classes_.astype(np.int64)] = est.predict_proba(x)
-        return out
-
     def predict_proba(self, data: LabeledData | Any) -> np.ndarray:
         """(N, K) class probabilities of a text LabeledData (or a list of str)."""
         texts = self._check_predict_input(data)
-        return self._proba(self.estimator_, self.vectorizer_.transform(texts), len(self.classes_))
+        return _proba(self.estimator_, self.vectorizer_.transform(texts), len(self.classes_))
 
     # ----- saving
     def _state(self) -> dict[str, Any]:

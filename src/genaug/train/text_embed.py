@@ -26,11 +26,9 @@ import torch
 
 from genaug.data.labeled import LabeledData
 from genaug.registry import register
-from genaug.rng import Seed, as_generator, derive_seed, draw_seed
+from genaug.rng import Seed, draw_seed
 from genaug.serialization import TensorSpec
-from genaug.train import metrics
-from genaug.train.base import sample_weights
-from genaug.train.text import _augmented, _TextClassifier, check_text_fit_data
+from genaug.train.text import _logreg, _select_c, _TextClassifier, _training_set, check_text_fit_data
 from genaug.validation import check_int, check_range
 
 __all__ = ["MiniLMLogRegClassifier"]
@@ -113,29 +111,13 @@ class MiniLMLogRegClassifier(_TextClassifier):
         self._check_mixer(mixer)
         start = time.perf_counter()
         seed = draw_seed(generator)
-        texts, y = list(train.x), np.asarray(train.y, dtype=np.int64)
-        weights = sample_weights(train)
-        w = np.ones(len(y)) if weights is None else weights
-        xs, ys, ws = [texts], [y], [w]
-        if augmenter is not None:
-            g = as_generator(derive_seed(seed, "augment"))
-            for _ in range(self.n_aug_copies):
-                xs.append(_augmented(augmenter, texts, g))
-                ys.append(y)
-                ws.append(w)
-        emb = self.embed([t for part in xs for t in part])
-        all_y, all_w = np.concatenate(ys), np.concatenate(ws)
+        all_x, all_y, all_w = _training_set(train, augmenter, self.n_aug_copies, seed)
+        emb = self.embed(all_x)
         c, scores = float(self.C), []
         if val is not None and self.select_on_val and len(self.C_grid) > 1:
-            x_val, best = self.embed(list(val.x)), None
-            for cand in self.C_grid:
-                est = self._estimator(float(cand), seed).fit(emb, all_y, sample_weight=all_w)
-                probs = self._proba(est, x_val, train.num_classes)
-                acc, nll = metrics.accuracy(probs, val.y), metrics.nll(probs, val.y)
-                scores.append({"C": float(cand), "val_acc": acc, "val_nll": nll})
-                if best is None or (acc, -nll) > best:
-                    best, c = (acc, -nll), float(cand)
-        self.estimator_ = self._estimator(c, seed).fit(emb, all_y, sample_weight=all_w)
+            c, scores = _select_c(self.C_grid, self.max_iter, seed, emb, all_y, all_w,
+                                  self.embed(list(val.x)), val.y, train.num_classes)
+        self.estimator_ = _logreg(c, self.max_iter, seed).fit(emb, all_y, sample_weight=all_w)
         self.coef_, self.intercept_ = self._dense_coef(self.estimator_, train.num_classes)
         self.best_C_ = c
         self.val_scores_ = scores
@@ -146,11 +128,6 @@ class MiniLMLogRegClassifier(_TextClassifier):
         self.n_train_rows_ = len(all_y)
         self.fit_seconds_ = time.perf_counter() - start
         return self
-
-    def _estimator(self, c: float, seed: int) -> Any:
-        from sklearn.linear_model import LogisticRegression
-
-        return LogisticRegression(C=c, max_iter=self.max_iter, random_state=seed % 2**32)
 
     @staticmethod
     def _dense_coef(est: Any, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -163,12 +140,6 @@ class MiniLMLogRegClassifier(_TextClassifier):
         else:
             coef[present], bias[present] = est.coef_, est.intercept_
         return coef, bias
-
-    @staticmethod
-    def _proba(est: Any, x: np.ndarray, k: int) -> np.ndarray:
-        out = np.zeros((x.shape[0], k))
-        out[:, est.classes_.astype(np.int64)] = est.predict_proba(x)
-        return out
 
     def predict_proba(self, data: LabeledData | Any) -> np.ndarray:
         """(N, K) class probabilities of a text LabeledData (or a list of str)."""
