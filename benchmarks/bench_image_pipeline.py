@@ -131,6 +131,63 @@ def profile_size(size: int, args: argparse.Namespace, top: int = 6) -> list[tupl
     return [(e.key, e.self_cpu_time_total / total) for e in events[:top]]
 
 
+def primitive_costs(size: int, args: argparse.Namespace) -> dict[str, float]:
+    """CPU nanoseconds per output value of the kernels a pipeline at ``size`` is made of.
+
+    The floor any implementation built on them pays: torch's bilinear ``grid_sample`` (a
+    rotation + scale grid, as the affine step uses), ``torch.randn`` / ``torch.rand`` (noise),
+    and, when OpenCV is installed, ``cv2.warpAffine`` (float32 and uint8, what Albumentations
+    calls) and ``cv2.randn`` (Albumentations' noise). Best of ``args.repeats`` calls.
+    """
+    b, c = args.batch_size, 3
+    n = b * c * size * size
+    gen = as_generator(args.seed)
+    images = torch.rand(b, c, size, size, generator=gen)
+    angle = torch.tensor(0.1)
+    theta = torch.tensor([[angle.cos() * 0.95, -angle.sin(), 0.02], [angle.sin(), angle.cos() * 0.95, -0.03]])
+    grid = torch.nn.functional.affine_grid(theta.expand(b, 2, 3), [b, c, size, size], align_corners=False)
+
+    def best_ns(fn: Callable[[], object]) -> float:
+        fn()
+        times = []
+        for _ in range(args.repeats):
+            start = time.process_time()
+            fn()
+            times.append(time.process_time() - start)
+        return min(times) / n * 1e9
+
+    costs = {
+        "torch grid_sample (bilinear, float32)": best_ns(
+            lambda: torch.nn.functional.grid_sample(images, grid, align_corners=False)),
+        "torch.randn (float32)": best_ns(lambda: torch.randn(b, c, size, size, generator=gen)),
+        "torch.rand (float32)": best_ns(lambda: torch.rand(b, c, size, size, generator=gen)),
+    }
+    try:
+        import cv2
+    except ImportError:
+        return costs
+    matrix = theta.numpy().astype(np.float32)
+    hwc = np.ascontiguousarray(images.permute(0, 2, 3, 1).numpy())
+    hwc_u8 = (hwc * 255).round().astype(np.uint8)
+
+    def cv_warp(batch: np.ndarray) -> None:
+        out = np.empty_like(batch[0])
+        for im in batch:
+            cv2.warpAffine(im, matrix, (size, size), dst=out, flags=cv2.INTER_LINEAR,
+                           borderMode=cv2.BORDER_CONSTANT)
+
+    noise = np.empty((size, size * c), np.float32)
+
+    def cv_randn() -> None:
+        for _ in range(b):
+            cv2.randn(noise, 0.0, 1.0)
+
+    costs["cv2.warpAffine (bilinear, float32)"] = best_ns(lambda: cv_warp(hwc))
+    costs["cv2.warpAffine (bilinear, uint8)"] = best_ns(lambda: cv_warp(hwc_u8))
+    costs["cv2.randn (float32)"] = best_ns(cv_randn)
+    return costs
+
+
 def print_table(title: str, rows: list[tuple[int, dict[str, float]]]) -> None:
     """One row per size: images/second per library and the genaug/albumentations ratios."""
     columns = ("size", "genaug f32", "alb f32", "ratio", "genaug u8", "alb u8", "ratio", "f32/alb u8")
@@ -157,6 +214,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[32, 64, 128, 224],
                         help="square image sides")
     parser.add_argument("--profile", action="store_true", help="also print where genaug's time goes")
+    parser.add_argument("--primitives", action="store_true",
+                        help="also print CPU ns per value of the kernels (warp, noise) at the largest size")
     parser.add_argument("--threads", type=int, default=1,
                         help="torch intra-op threads and OpenCV threads (same for both libraries)")
     parser.add_argument("--seed", type=int, default=0)
@@ -194,6 +253,13 @@ def main(argv: list[str] | None = None) -> None:
         for size in args.sizes:
             shares = ", ".join(f"{name} {100 * share:.0f}%" for name, share in profile_size(size, args))
             print(f"  {size}x{size}: {shares}")
+    if args.primitives:
+        size = max(args.sizes)
+        print(f"\nkernel floor at {size}x{size} (CPU ns per output value, best of {args.repeats}):")
+        for name, ns in primitive_costs(size, args).items():
+            print(f"  {name:<40} {ns:6.2f}")
+        for name, t in dict(median_rows)[size].items():
+            print(f"  whole pipeline, {name:<24} {1e9 / (t * 3 * size * size):6.2f}")
 
 
 if __name__ == "__main__":
