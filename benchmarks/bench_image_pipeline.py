@@ -19,6 +19,11 @@ where genaug's time goes (torch profiler, self CPU time per operator).
 Usage:
     .venv/bin/pip install -c constraints.txt -e '.[bench]'   # albumentations==2.0.8 (bench only)
     .venv/bin/python benchmarks/bench_image_pipeline.py --profile      # 32, 64, 128, 224 px
+    .venv/bin/python benchmarks/bench_image_pipeline.py --device cuda  # + genaug on the GPU (wall time)
+
+With ``--device``, genaug's pipeline also runs on batches that live on that device (its
+parameters, noise included, are drawn by the CPU generator and moved, as in training); every
+row is then wall time per batch, so run it on an otherwise idle machine.
 
 Numbers on a shared machine are noisy: compare the ratio within one run, not across runs.
 """
@@ -70,11 +75,14 @@ def albumentations_pipeline(seed: int):
 
 
 def time_interleaved(
-    fns: dict[str, Callable[[], object]], *, warmup: int, repeats: int
+    fns: dict[str, Callable[[], object]], *, warmup: int, repeats: int,
+    clock: Callable[[], float] = time.process_time,
 ) -> dict[str, list[float]]:
     """Seconds per call of each function, interleaved round by round after ``warmup`` rounds.
 
     Interleaving makes every library see the same background load on a shared machine.
+    ``clock`` is CPU time by default; with an accelerator the run uses wall time
+    (``time.perf_counter``), and the device functions synchronize before returning.
     """
     for _ in range(warmup):
         for fn in fns.values():
@@ -82,9 +90,9 @@ def time_interleaved(
     times: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(repeats):
         for name, fn in fns.items():
-            start = time.process_time()
+            start = clock()
             fn()
-            times[name].append(time.process_time() - start)
+            times[name].append(clock() - start)
     return times
 
 
@@ -113,7 +121,26 @@ def bench_size(size: int, args: argparse.Namespace) -> dict[str, list[float]]:
         hwc_uint8 = [np.ascontiguousarray(im) for im in images_u8.permute(0, 2, 3, 1).numpy()]
         fns["alb_float32"] = lambda: [alb(image=im)["image"] for im in hwc_float]
         fns["alb_uint8"] = lambda: [alb(image=im)["image"] for im in hwc_uint8]
-    return time_interleaved(fns, warmup=args.warmup, repeats=args.repeats)
+    if args.device == "cpu":
+        return time_interleaved(fns, warmup=args.warmup, repeats=args.repeats)
+    device = torch.device(args.device)
+    images_dev, images_u8_dev = images.to(device), images_u8.to(device)
+    buffer_u8_dev = images_u8_dev.clone()
+
+    def on_device(fn: Callable[[], object]) -> Callable[[], object]:
+        def run() -> object:
+            out = fn()
+            torch.cuda.synchronize(device) if device.type == "cuda" else None
+            return out
+        return run
+
+    def device_uint8() -> object:
+        buffer_u8_dev.copy_(images_u8_dev)
+        return apply_uint8(aug, buffer_u8_dev, generator=aug_gen, out=buffer_u8_dev)
+
+    fns["device_float32"] = on_device(lambda: aug(images_dev, generator=aug_gen))
+    fns["device_uint8"] = on_device(device_uint8)
+    return time_interleaved(fns, warmup=args.warmup, repeats=args.repeats, clock=time.perf_counter)
 
 
 def profile_size(size: int, args: argparse.Namespace, top: int = 6) -> list[tuple[str, float]]:
@@ -203,6 +230,10 @@ def print_table(title: str, rows: list[tuple[int, dict[str, float]]]) -> None:
         cells = (f"{size}x{size}", f"{gf:.0f}", f"{af:.0f}", f"{gf / af:.2f}", f"{gu:.0f}", f"{au:.0f}",
                  f"{gu / au:.2f}", f"{gf / au:.2f}")
         print(" | ".join(f"{c:>{w}}" for c, w in zip(cells, widths, strict=True)))
+        if "device_float32" in r:
+            df, du = r["device_float32"], r["device_uint8"]
+            print(f"{'':>7} | on the device: float32 {df:.0f} ({df / gf:.1f}x genaug CPU, "
+                  f"{df / au:.1f}x alb u8), uint8 {du:.0f} ({du / gu:.1f}x genaug CPU)")
     print()
 
 
@@ -219,6 +250,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=1,
                         help="torch intra-op threads and OpenCV threads (same for both libraries)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--device", default="cpu",
+                        help="also run genaug on this device (e.g. cuda); every row then uses wall time")
     args = parser.parse_args(argv)
 
     torch.set_num_threads(args.threads)
@@ -237,7 +270,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"torch {torch.__version__} (threads={torch.get_num_threads()}), kornia {kornia.__version__}, "
           f"albumentations {alb_version}, opencv {cv_version} (threads={args.threads})")
     print(f"batch={args.batch_size}, channels=3, float32 in [0, 1] and uint8, warmup={args.warmup}, "
-          f"repeats={args.repeats} (libraries interleaved per repeat; CPU seconds per batch)\n")
+          f"repeats={args.repeats} (libraries interleaved per repeat; "
+          f"{'CPU' if args.device == 'cpu' else 'wall'} seconds per batch)\n")
 
     median_rows, best_rows = [], []
     for size in args.sizes:
