@@ -16,8 +16,9 @@ steps, one initialisation per (seed, size): ``derive_seed(seed, "train", size)``
 * ``dpt_nogen``: teacher (400 steps, classical) -> pool samples with confidence >= 0.95 as
   pseudo-labels -> student on labeled + pseudo-labels (classical);
 * ``dpt``: the same, plus a ``cvae`` (``--cvae-steps``) fitted on labeled + pseudo-labeled
-  samples (the rest of the pool unlabeled), ``--dpt-per-class`` samples per class, ``dedup``
-  filter, fused with the student's training set;
+  samples (the rest of the pool unlabeled), ``--dpt-per-class`` samples per class, the
+  strategy's default filters (``DPT_FILTERS``: ``dedup`` + ``label_fidelity`` 0.9), fused with
+  the student's training set (``dpt_dedup``: ``dedup`` only, the ``dpt`` row before 2026-12-07);
 * ``cvae_pool``: today's generator for comparison: ``generative+classical`` with the same
   ``cvae`` fitted on the labeled samples + the label-hidden pool, ``dedup`` filter (not in the
   default list; its memorized share is recorded next to ``dpt``'s);
@@ -49,6 +50,7 @@ import torch
 
 from genaug import registry
 from genaug.data import load_dataset, split
+from genaug.experiment.pool import DPT_FILTERS
 from genaug.experiment.stats import mean_ci, paired_diff
 from genaug.experiment.strategies import fit_plan
 from genaug.modalities import get_modality
@@ -56,7 +58,7 @@ from genaug.rng import derive_seed
 from genaug.train import metrics
 
 METHODS = ("none", "classical", "pseudo_label", "fixmatch", "pretrain", "dpt_nogen", "dpt", "svm_rbf",
-           "cvae_pool", "dpt_lf", "dpt_w", "dpt_lf_w", "dpt_diffusion")
+           "cvae_pool", "dpt_dedup", "dpt_w", "dpt_lf_w", "dpt_diffusion")
 """The last five are not in the default list: today's generator and the DPT variants."""
 POOL_NO_GEN = ("pseudo_label", "fixmatch", "pretrain", "dpt_nogen")
 
@@ -74,13 +76,14 @@ def strategy_config(method: str, args: argparse.Namespace, model: dict[str, Any]
         "fixmatch": {"name": "fixmatch", "ratio": args.fixmatch_ratio},
         "pretrain": {"name": "pretrain", "model": model, "steps": args.simclr_steps},
         "dpt_nogen": {"name": "dpt", "synthesizer": None, **dpt},
+        # the shipped default: dedup + label fidelity >= 0.9 (a probe fitted on real + pseudo
+        # labels must agree with the generated sample's class), DPT_FILTERS
         "dpt": {"name": "dpt", "synthesizer": {"name": "cvae", "steps": args.cvae_steps},
-                "n_per_class": args.dpt_per_class, "filter": "dedup", **dpt},
-        # DPT variants: keep only generated samples a probe fitted on real + pseudo labels agrees
-        # with (label fidelity >= 0.9; the dpt strategy's default since 2026-12-06), and/or trust
-        # them less in the loss (weight 0.3)
-        "dpt_lf": {"name": "dpt", "synthesizer": {"name": "cvae", "steps": args.cvae_steps},
-                   "n_per_class": args.dpt_per_class, "filter": ["dedup", lf], **dpt},
+                "n_per_class": args.dpt_per_class, "filter": list(DPT_FILTERS), **dpt},
+        # DPT variants: dedup only (the dpt row before 2026-12-07), and/or generated samples
+        # trusted less in the loss (weight 0.3)
+        "dpt_dedup": {"name": "dpt", "synthesizer": {"name": "cvae", "steps": args.cvae_steps},
+                      "n_per_class": args.dpt_per_class, "filter": "dedup", **dpt},
         "dpt_w": {"name": "dpt", "synthesizer": {"name": "cvae", "steps": args.cvae_steps},
                   "n_per_class": args.dpt_per_class, "mix": weighted, **dpt},
         "dpt_lf_w": {"name": "dpt", "synthesizer": {"name": "cvae", "steps": args.cvae_steps},
@@ -159,10 +162,24 @@ def run(args: argparse.Namespace) -> None:
                           f"{record['seconds']:.0f}s", flush=True)
 
 
+def canonical_method(record: dict[str, Any]) -> str:
+    """The method name of ``record`` by its config: records written before 2026-12-07 call the
+    dedup-only run ``dpt`` and the label-fidelity one ``dpt_lf``; today ``dpt`` is the shipped
+    default (dedup + label fidelity) and the dedup-only run ``dpt_dedup``."""
+    method, config = record["method"], record.get("config")
+    if method == "dpt_lf":
+        return "dpt"
+    if method == "dpt" and (config is None or config.get("filter", "dedup") == "dedup"):
+        return "dpt_dedup"  # records without a config or filter predate 2026-12-06: dedup only
+    return method
+
+
 def summarize(paths: list[str]) -> None:
     """Mean test accuracy per method and paired 95 % intervals over the seeds both methods have
     (a later file's record replaces an earlier one for the same dataset/size/seed/method)."""
     rows = [json.loads(line) for p in paths for line in Path(p).read_text().splitlines() if line.strip()]
+    for r in rows:
+        r["method"] = canonical_method(r)
     by: dict[tuple[str, int], dict[str, dict[int, dict[str, Any]]]] = defaultdict(lambda: defaultdict(dict))
     for r in rows:
         by[(r["dataset"], r["size"])][r["method"]][r["seed"]] = r
@@ -197,8 +214,16 @@ def summarize(paths: list[str]) -> None:
                 cells.append(f"{100 * d.mean:+.2f} [{100 * d.low:+.2f}, {100 * d.high:+.2f}] n={len(common)}")
             secs = np.mean([methods[m][s]["seconds"] for s in seeds]) if m in methods else float("nan")
             print(f"| {m} | " + " | ".join(cells) + f" | {secs:.0f} |")
+        if "dpt_nogen" in acc:  # what generation adds to the same pipeline (same teacher seed)
+            for m in ("dpt", "dpt_dedup", "dpt_w", "dpt_lf_w", "dpt_diffusion"):
+                common = sorted(set(acc.get(m, {})) & set(acc["dpt_nogen"]))
+                if len(common) >= 2:
+                    d = paired_diff([acc[m][s] for s in common], [acc["dpt_nogen"][s] for s in common]).diff
+                    wins = sum(acc[m][s] > acc["dpt_nogen"][s] for s in common)
+                    print(f"{m} - dpt_nogen (paired): {100 * d.mean:+.2f} [{100 * d.low:+.2f}, "
+                          f"{100 * d.high:+.2f}] n={len(common)}, higher on {wins}/{len(common)} seeds")
         dpt_keys = ("memorized_share", "memorized_share_vs_labeled", "pseudo_share")
-        variants = tuple((m, dpt_keys) for m in ("dpt_lf", "dpt_w", "dpt_lf_w", "dpt_diffusion"))
+        variants = tuple((m, dpt_keys) for m in ("dpt_dedup", "dpt_w", "dpt_lf_w", "dpt_diffusion"))
         for m, keys in (("dpt", dpt_keys), *variants,
                         ("cvae_pool", ("memorized_share_vs_labeled",)), ("dpt_nogen", ("pseudo_share",)),
                         ("fixmatch", ("final_mask_rate",))):
