@@ -24,7 +24,9 @@ steps, one initialisation per (seed, size): ``derive_seed(seed, "train", size)``
   default list; its memorized share is recorded next to ``dpt``'s);
 * ``svm_rbf``: scikit-learn's RBF SVM on the labeled samples (grid-searched C, gamma);
 * ``best_on_val``: for each seed, the method (of those above) with the highest validation
-  accuracy: selection on validation only.
+  accuracy: selection on validation only;
+* ``auto`` (not in the default list): the real ``auto`` strategy with the candidates of
+  ``examples/digits_pool.yaml`` (its choice, decision and scores are recorded).
 
 Each record is appended to ``--out`` (JSON lines) as soon as it is made, so an interrupted run
 keeps what it finished. ``--summary`` prints mean test accuracy and paired 95 % t-intervals
@@ -57,10 +59,11 @@ from genaug.modalities import get_modality
 from genaug.rng import derive_seed
 from genaug.train import metrics
 
-METHODS = ("none", "classical", "pseudo_label", "fixmatch", "pretrain", "dpt_nogen", "dpt", "svm_rbf",
-           "cvae_pool", "dpt_dedup", "dpt_w", "dpt_lf_w", "dpt_diffusion")
-"""The last five are not in the default list: today's generator and the DPT variants."""
-POOL_NO_GEN = ("pseudo_label", "fixmatch", "pretrain", "dpt_nogen")
+DEFAULT_METHODS = ("none", "classical", "pseudo_label", "fixmatch", "pretrain", "dpt_nogen", "dpt", "svm_rbf")
+METHODS = (*DEFAULT_METHODS, "cvae_pool", "dpt_dedup", "dpt_w", "dpt_lf_w", "dpt_diffusion", "fixmatch_ema",
+           "fixmatch_mu3", "auto")
+"""Beyond the defaults: today's generator, the DPT variants and two cheaper FixMatch settings."""
+POOL_NO_GEN = ("pseudo_label", "fixmatch", "pretrain", "dpt_nogen", "fixmatch_ema", "fixmatch_mu3")
 
 
 def strategy_config(method: str, args: argparse.Namespace, model: dict[str, Any]) -> dict[str, Any] | None:
@@ -74,6 +77,12 @@ def strategy_config(method: str, args: argparse.Namespace, model: dict[str, Any]
         "pseudo_label": {"name": "generative+classical", "synthesizer": "pseudo_label",
                          "n_per_class": args.pseudo_per_class},
         "fixmatch": {"name": "fixmatch", "ratio": args.fixmatch_ratio},
+        # cheaper FixMatch settings (CPU per step on 20x20 digits, 64 labeled: mu 7 ~12x a
+        # supervised step, the EMA teacher ~5x, mu 3 ~2.7x; benchmarks/results/pool.md): an EMA
+        # teacher (decay 0.99, a 100-step horizon for the 200-step budget) labels the weak views
+        # without gradients, or fewer pool samples per labeled one
+        "fixmatch_ema": {"name": "fixmatch", "ratio": args.fixmatch_ratio, "ema_decay": 0.99},
+        "fixmatch_mu3": {"name": "fixmatch", "ratio": 3},
         "pretrain": {"name": "pretrain", "model": model, "steps": args.simclr_steps},
         "dpt_nogen": {"name": "dpt", "synthesizer": None, **dpt},
         # the shipped default: dedup + label fidelity >= 0.9 (a probe fitted on real + pseudo
@@ -91,6 +100,13 @@ def strategy_config(method: str, args: argparse.Namespace, model: dict[str, Any]
         "dpt_diffusion": {"name": "dpt", "synthesizer": {"name": "diffusion", "steps": args.cvae_steps,
                                                          "sampling_steps": 20},
                           "n_per_class": args.dpt_per_class, "filter": ["dedup", lf], **dpt},
+        # the real auto strategy as in examples/digits_pool.yaml: baselines none/classical,
+        # pseudo_label at 50/100 per class and FixMatch and dpt_nogen as candidates, scored on
+        # validation halves, chosen only on a paired gain beyond one standard error
+        "auto": {"name": "auto", "synthesizers": ["pseudo_label"], "n_per_class": [50, 100],
+                 "candidates": [{"name": "fixmatch"},
+                                {"name": "dpt", "label": "dpt_nogen", "synthesizer": None}],
+                 "n_trials": 4, "model": model},
         "svm_rbf": None,
         "cvae_pool": {"name": "generative+classical", "n_per_class": args.dpt_per_class, "filter": "dedup",
                       "synthesizer": {"name": "cvae", "steps": args.cvae_steps}},
@@ -121,6 +137,9 @@ def run_one(method: str, parts: Any, seed: int, size: int, args: argparse.Namesp
         info = {k: v for k, v in plan.info.items()
                 if isinstance(v, int | float | str | list) and k != "augmenter"}
         n_train = len(plan.train)
+        if method == "auto":
+            keys = ("chosen_label", "decision", "scores", "search_seconds")
+            info.update({k: plan.info.get(k) for k in keys})
         if method == "cvae_pool" and plan.synthetic is not None and len(plan.synthetic):
             from genaug.experiment.pool import _memorized_share
 
@@ -186,9 +205,10 @@ def summarize(paths: list[str]) -> None:
     for (name, size), methods in sorted(by.items()):
         acc = {m: {s: r["test_accuracy"] for s, r in v.items()} for m, v in methods.items()}
         names = [m for m in METHODS if m in acc]
-        complete = sorted(set.intersection(*(set(acc[m]) for m in names)))
+        choices = [m for m in names if m != "auto"]
+        complete = sorted(set.intersection(*(set(acc[m]) for m in choices))) if choices else []
         if complete:  # selection on validation needs every method's run on the seed
-            picks = {s: max(names, key=lambda m: (methods[m][s]["val_accuracy"], m == "classical"))
+            picks = {s: max(choices, key=lambda m: (methods[m][s]["val_accuracy"], m == "classical"))
                      for s in complete}
             acc["best_on_val"] = {s: acc[picks[s]][s] for s in complete}
         pool = [m for m in POOL_NO_GEN if m in acc]
@@ -226,10 +246,11 @@ def summarize(paths: list[str]) -> None:
         variants = tuple((m, dpt_keys) for m in ("dpt_dedup", "dpt_w", "dpt_lf_w", "dpt_diffusion"))
         for m, keys in (("dpt", dpt_keys), *variants,
                         ("cvae_pool", ("memorized_share_vs_labeled",)), ("dpt_nogen", ("pseudo_share",)),
-                        ("fixmatch", ("final_mask_rate",))):
+                        *((m, ("final_mask_rate",)) for m in ("fixmatch", "fixmatch_ema", "fixmatch_mu3")),
+                        ("auto", ("chosen_label",))):
             if m in methods:
                 vals = {k: [methods[m][s]["info"].get(k) for s in sorted(methods[m])] for k in keys}
-                print(f"{m}: " + "; ".join(f"{k} {[None if v is None else round(v, 3) for v in vs]}"
+                print(f"{m}: " + "; ".join(f"{k} {[round(v, 3) if isinstance(v, float) else v for v in vs]}"
                                           for k, vs in vals.items()))
 
 
@@ -238,7 +259,7 @@ def main() -> None:
     parser.add_argument("--datasets", nargs="+", default=["digits", "mnist1d", "opencv-digits"])
     parser.add_argument("--sizes", nargs="+", type=int, default=[5, 10])
     parser.add_argument("--seeds", nargs="+", type=int, default=list(range(10)))
-    parser.add_argument("--methods", nargs="+", default=list(METHODS[:-1]), choices=METHODS)
+    parser.add_argument("--methods", nargs="+", default=list(DEFAULT_METHODS), choices=METHODS)
     parser.add_argument("--steps", type=int, default=200, help="classifier steps (every method)")
     parser.add_argument("--val-per-class", type=int, default=10)
     parser.add_argument("--pseudo-per-class", type=int, default=100)
