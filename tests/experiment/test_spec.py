@@ -114,3 +114,20 @@ def test_sweep_and_a_direct_value_conflict():
     with pytest.raises(SpecError, match="also set directly"):
         ExperimentSpec.from_dict(_sweep_spec(
             {"name": "generative", "synthesizer": "cvae", "n_per_class": 5, "sweep": {"n_per_class": [1]}}))
+
+
+@pytest.mark.parametrize(("strategy", "message"), [
+    ({"name": "generative", "synthesizer": {"name": "cvae", "steps": "abc"}},
+     r"strategy 'generative': synthesizer 'cvae': steps must be an int; got 'abc'"),
+    ({"name": "generative", "synthesizer": {"name": "cvae", "stepz": 3}},
+     r"synthesizer 'cvae': .*stepz"),
+    ({"name": "generative+classical", "synthesizer": "cvae",
+      "filter": {"name": "label_fidelity", "threshold": 2.0}},
+     r"filter 'label_fidelity': threshold"),
+    ({"name": "generative", "synthesizer": "cvae", "mix": {"name": "mix_weighted", "synthetic_weight": -1}},
+     r"mix 'mix_weighted': synthetic_weight"),
+])
+def test_generative_component_options_fail_when_the_spec_is_read(strategy, message):
+    """A bad synthesizer, filter or fusion option is named at load time, not minutes into a run."""
+    with pytest.raises(SpecError, match=message):
+        ExperimentSpec.from_dict({**BASE, "strategies": [strategy]})

@@ -34,8 +34,8 @@ from genaug.mixing.base import is_synthetic
 from genaug.modalities.base import get_modality
 
 __all__ = [
-    "Generated", "QUALITY_METRICS", "apply_filters", "filter_scores", "fit_and_sample", "fuse",
-    "named", "synthetic_details", "unlabeled_view", "yield_warnings",
+    "Generated", "QUALITY_METRICS", "apply_filters", "check_config", "filter_scores", "fit_and_sample",
+    "fuse", "named", "synthetic_details", "unlabeled_view", "yield_warnings",
 ]
 
 #: Quality metrics recorded for the synthetic part of a training set (first seed only).
@@ -61,6 +61,24 @@ def named(config: dict[str, Any] | str, what: str) -> tuple[str, dict[str, Any]]
     if not isinstance(config, dict) or not isinstance(config.get("name"), str):
         raise ValueError(f"{what} must be a name or a mapping with a 'name' key; got {config!r}")
     return config["name"], {k: v for k, v in config.items() if k != "name"}
+
+
+def check_config(kind: str, config: dict[str, Any] | str, what: str) -> None:
+    """Build ``config`` of registry ``kind`` once, so a bad option fails when the spec is read.
+
+    Constructors only store and check their arguments, so this is cheap; the instance is
+    dropped (each run builds its own).
+
+    Raises:
+        ValueError: naming ``what`` and the component, e.g. ``synthesizer 'cvae': steps must
+            be an int; got 'abc' (str)``.
+    """
+    name, options = named(config, what)
+    registry.get(kind, name)  # an unknown name keeps the registry's own message
+    try:
+        registry.create(kind, name, **options)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{what} {name!r}: {exc}") from None
 
 
 def unlabeled_view(pool: LabeledData | None) -> LabeledData | None:

@@ -13,7 +13,7 @@ from typing import Any
 from genaug import registry
 from genaug.data.labeled import LabeledData
 from genaug.experiment import generation
-from genaug.experiment.generation import named, unlabeled_view
+from genaug.experiment.generation import unlabeled_view
 from genaug.experiment.strategies import ClassicalAugmentation, Strategy, TrainingPlan
 from genaug.rng import Seed, derive_seed, draw_seed
 from genaug.validation import check_int
@@ -49,11 +49,10 @@ class GenerativeAugmentation(Strategy):
         self.mix = mix
         self.augment = augment
         check_int("n_per_class", n_per_class, low=1)
-        name, _ = named(synthesizer, "synthesizer")
-        registry.get("synthesizer", name)
+        generation.check_config("synthesizer", synthesizer, "synthesizer")
         for f in self._filter_configs():
-            registry.get("filter", named(f, "filter")[0])
-        registry.get("fusion", named(mix or "mix_concat", "mix")[0])
+            generation.check_config("filter", f, "filter")
+        generation.check_config("fusion", mix or "mix_concat", "mix")
 
     def _filter_configs(self) -> list[Any]:
         if self.filter is None:
