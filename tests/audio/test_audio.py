@@ -225,3 +225,79 @@ def test_audio_cnn_trains_with_on_the_fly_augmentation(digits) -> None:
     clf.fit(digits, augmenter=aug, generator=0)
     proba = clf.predict_proba(digits)
     assert proba.shape == (len(digits), 3) and np.allclose(proba.sum(1), 1.0)
+
+
+# ----- fast paths of the waveform pipeline ----------------------------------------------------
+def test_default_augmenter_has_no_stft_masks_and_strong_keeps_them() -> None:
+    m = get_modality("audio")
+    assert "spec_mask" not in [c["name"] for c in m.default_augmenter((1, 800))]
+    assert "spec_mask" in [c["name"] for c in m.strong_augmenter((1, 800))]
+
+
+@pytest.mark.parametrize("mode", ["zeros", "circular"])
+def test_slice_shift_matches_the_gather_shift(mode: str) -> None:
+    from genaug.ops.functional import audio as FA
+    from genaug.ops.functional import signal1d as S
+
+    x = torch.randn(6, 2, 50)
+    steps = torch.tensor([0, 7, -7, 49, -50, 123])
+    assert torch.equal(FA.shift(x, steps, mode=mode), S.shift(x, steps, mode=mode))
+
+
+def test_in_place_steps_of_the_pipeline_are_bit_identical_and_leave_the_input_alone() -> None:
+    x = torch.randn(5, 1, 400)
+    keep = x.clone()
+    seq = ops.build([{"name": "audio_gain"}, {"name": "audio_noise", "snr_db": (5, 20)},
+                     {"name": "audio_gain"}, {"name": "audio_shift"},
+                     {"name": "audio_filter", "kind": "bandpass", "sample_rate": RATE}])
+    params = seq.make_params(x, generator=torch.Generator().manual_seed(3))
+    out = seq(x, params=params)
+    assert torch.equal(x, keep)
+    step = x
+    for child, p in zip(seq._children, params["children"], strict=True):
+        step = child.apply(step, p)
+    assert torch.equal(out, step)
+    assert torch.equal(seq(x, generator=3), seq(x, generator=3))
+
+
+def test_noise_snr_and_butterworth_gain_after_the_float32_rewrite() -> None:
+    from genaug.ops.functional import audio as FA
+
+    x = torch.randn(3, 1, 8000)
+    noise = registry.create("augmenter", "audio_noise", snr_db=15.0)(x, generator=0) - x
+    snr = 10 * torch.log10(x.pow(2).mean(dim=(1, 2)) / noise.pow(2).mean(dim=(1, 2)))
+    assert torch.allclose(snr, torch.full((3,), 15.0), atol=0.3)
+    freqs = torch.tensor([0.0, 500.0, 1000.0, 2000.0])
+    cut = torch.tensor([1000.0])
+    for order in (1, 3, 4, 8):
+        for kind in ("lowpass", "highpass"):
+            ratio = freqs / cut if kind == "lowpass" else cut / freqs.clamp_min(1e-9)
+            want = 1.0 / torch.sqrt(1.0 + ratio.double().pow(2 * order))
+            got = FA.butterworth_gain(freqs, cut, order, kind)[0].double()
+            assert torch.allclose(got, want, atol=1e-6), (order, kind)
+
+
+def test_audio_cnn_fit_declares_the_consistency_options() -> None:
+    import inspect
+
+    params = inspect.signature(registry.create("model", "audio_cnn").fit).parameters
+    assert {"unlabeled", "consistency", "augmenter", "generator"} <= set(params)
+
+
+def test_fixmatch_trains_audio_cnn_on_the_pool_with_the_audio_views() -> None:
+    from genaug.data.splits import Split
+    from genaug.experiment.strategies import fit_plan
+
+    def clips(n: int, seed: int) -> LabeledData:
+        g = torch.Generator().manual_seed(seed)
+        y = np.arange(n) % 2
+        x = torch.randn(n, 1, 800, generator=g) * 0.1
+        x[y == 1] += torch.sin(torch.arange(800) * 0.6)
+        return LabeledData(x, y, ("noise", "tone"), "audio", {"sample_rate": [RATE] * n})
+
+    split = Split(labeled=clips(4, 0), unlabeled=clips(12, 1), val=clips(4, 2), test=clips(4, 3))
+    plan = registry.create("strategy", "fixmatch", ratio=1, threshold=0.5).prepare(split, generator=0)
+    assert "audio_noise" in plan.info["augmenter"] and "spec_mask" not in plan.info["augmenter"]
+    clf = registry.create("model", "audio_cnn", steps=3, batch_size=4, arch_kwargs={"sample_rate": RATE})
+    fit_plan(clf, plan, split.val, generator=0)
+    assert clf.predict(split.test).shape == (4,)

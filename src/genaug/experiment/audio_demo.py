@@ -1,9 +1,9 @@
 """The audio demo: spoken digits (Debian ``espeak-ng``), 5 clips per class, unseen test voices.
 
 ``genaug demo --modality audio`` runs :func:`audio_demo_spec`: the log-mel CNN (``audio_cnn``)
-under ``none``, ``waveform-ops`` (the audio default: gain, shift, noise, SpecAugment-style
-masks), ``tts`` (espeak-ng speaking the class names in voices absent from the training data,
-with the waveform ops on top) and ``auto`` (a validation-only choice among those), plus the
+under ``none``, ``waveform-ops`` (the audio default: gain, shift, noise), ``tts`` (espeak-ng
+speaking the class names in voices absent from the training data, with the waveform ops on
+top) and ``auto`` (a validation-only choice among those), plus the
 MFCC-statistics RBF SVM as the non-deep baseline. The test clips come from voices never
 trained on. Sizing: at 250 CNN steps the demo took 208 CPU-seconds (2026-12-06, a heavily loaded
 2-core machine), over the three-minute goal, so it trains 200 steps (not re-measured; the CNN

@@ -35,7 +35,7 @@ from torch import Tensor
 
 from genaug.ops._util import fixed_or_range, positive_pair, uniform
 from genaug.ops.base import Augmenter, Params
-from genaug.ops.functional import signal1d as S
+from genaug.ops.functional import audio as FA
 from genaug.registry import register
 from genaug.validation import check_choice, check_range
 
@@ -69,17 +69,9 @@ def speed(x: Tensor, factor: Tensor) -> Tensor:
     """Play each clip ``factor`` (B,) times faster (linear interpolation; > 1 is faster and higher).
 
     Output sample ``i`` reads the input at ``i * factor``; positions past the end are 0, so
-    the length T is kept. ``factor == 1`` is exact identity.
+    the length T is kept. ``factor == 1`` is exact identity. (:func:`genaug.ops.functional.audio.speed`.)
     """
-    b, c, t = x.shape
-    pos = torch.arange(t, dtype=torch.float64).view(1, t) * factor.to(torch.float64).view(-1, 1)
-    lo = pos.floor().long()
-    frac = (pos - lo).to(x.dtype).view(b, 1, t)
-    inside = (lo < t).view(b, 1, t)
-    lo_c = lo.clamp(0, t - 1).view(b, 1, t).expand(b, c, t)
-    hi_c = (lo + 1).clamp(0, t - 1).view(b, 1, t).expand(b, c, t)
-    out = torch.gather(x, 2, lo_c) * (1 - frac) + torch.gather(x, 2, hi_c) * frac
-    return out.masked_fill(~inside, 0.0)
+    return FA.speed(x, factor)
 
 
 def resample(x: Tensor, orig_rate: int, new_rate: int) -> Tensor:
@@ -243,8 +235,19 @@ class AudioGain(_AudioAugmenter):
     def _make_params(self, batch: Tensor, *, generator: torch.Generator) -> Params:
         return {"db": uniform(*self._db, batch.shape[0], generator=generator)}
 
+    @staticmethod
+    def _factor(batch: Tensor, params: Params) -> Tensor:
+        return (10.0 ** (params["db"] / 20.0)).to(batch.device, batch.dtype).view(-1, 1, 1)
+
     def _apply(self, batch: Tensor, params: Params) -> Tensor:
-        return batch * (10.0 ** (params["db"] / 20.0)).to(batch.dtype).view(-1, 1, 1)
+        return batch * self._factor(batch, params)
+
+    def apply_inplace(self, batch: Tensor, params: Params) -> Tensor | None:
+        """``apply`` written into ``batch`` (an intermediate the caller owns; bit-identical), or
+        None when some clips are masked out (used by :class:`~genaug.ops.compose.Sequential`)."""
+        if not bool(params["mask"].all()) or not batch.is_floating_point():
+            return None
+        return batch.mul_(self._factor(batch, params))
 
 
 @register("augmenter", "audio_noise")
@@ -289,10 +292,25 @@ class AudioNoise(_AudioAugmenter):
             "noise": colored_noise(batch.shape, self.color, generator=generator),
         }
 
+    @staticmethod
+    def _scale(batch: Tensor, params: Params) -> Tensor:
+        """Per-clip noise amplitude (B, 1, 1): ``sqrt(mean power / 10 ** (snr / 10))``. The mean
+        power is ``||x||**2 / n`` from one norm pass in the batch's dtype (no float64 copy)."""
+        flat = batch.reshape(batch.shape[0], -1)
+        rms = torch.linalg.vector_norm(flat, dim=1) / math.sqrt(max(flat.shape[1], 1))
+        snr = params["snr_db"].to(batch.device, torch.float64)
+        return (rms.to(torch.float64) / 10.0 ** (snr / 20.0)).to(batch.dtype).view(-1, 1, 1)
+
     def _apply(self, batch: Tensor, params: Params) -> Tensor:
-        power = batch.to(torch.float64).pow(2).mean(dim=(1, 2))
-        scale = torch.sqrt(power / 10.0 ** (params["snr_db"].to(torch.float64) / 10.0))
-        return batch + params["noise"].to(batch.device, batch.dtype) * scale.to(batch.dtype).view(-1, 1, 1)
+        noise = params["noise"].to(batch.device, batch.dtype)
+        return torch.addcmul(batch, noise, self._scale(batch, params))  # x + noise * scale, one pass
+
+    def apply_inplace(self, batch: Tensor, params: Params) -> Tensor | None:
+        """``apply`` written into ``batch`` (an intermediate the caller owns; bit-identical), or
+        None when some clips are masked out (used by :class:`~genaug.ops.compose.Sequential`)."""
+        if not bool(params["mask"].all()) or not batch.is_floating_point():
+            return None
+        return batch.addcmul_(params["noise"].to(batch.device, batch.dtype), self._scale(batch, params))
 
 
 @register("augmenter", "audio_shift")
@@ -327,7 +345,7 @@ class AudioShift(_AudioAugmenter):
         return {"steps": torch.randint(-limit, limit + 1, (batch.shape[0],), generator=generator)}
 
     def _apply(self, batch: Tensor, params: Params) -> Tensor:
-        return S.shift(batch, params["steps"], mode=self.mode)
+        return FA.shift(batch, params["steps"], mode=self.mode)
 
 
 @register("augmenter", "audio_speed")

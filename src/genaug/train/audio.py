@@ -23,6 +23,7 @@ Example:
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 from typing import Any, Literal, Self
 
@@ -131,6 +132,9 @@ class AudioCNNClassifier(TorchClassifier):
         if isinstance(train, LabeledData):
             check_clips(train, "train")
         return super().fit(train, val, **kwargs)
+
+    # Strategies read the accepted fit options from the signature (unlabeled=, consistency=, ...).
+    fit.__signature__ = inspect.signature(TorchClassifier.fit)  # type: ignore[attr-defined]
 
 
 def mfcc_statistics(x: torch.Tensor | np.ndarray, sample_rate: int, *, n_mfcc: int = 20) -> np.ndarray:

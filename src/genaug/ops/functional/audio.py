@@ -1,7 +1,8 @@
 """Batched audio math on (B, C, T) float waveforms, one parameter per clip (pure functions).
 
 Everything here is deterministic and batched: per-clip parameters are tensors of shape (B,),
-nothing loops over clips, nothing draws random numbers (the augmenters in
+only :func:`shift` loops over clips (one slice copy each, cheaper than a batched gather),
+nothing draws random numbers (the augmenters in
 :mod:`genaug.ops.audio_effects` draw them) and nothing needs torchaudio.
 
 * :func:`phase_vocoder` / :func:`time_stretch`: change tempo, keep pitch (STFT phase vocoder,
@@ -12,6 +13,8 @@ nothing loops over clips, nothing draws random numbers (the augmenters in
   the frequency domain with a Butterworth magnitude response, one cut-off per clip;
 * :func:`synthetic_rir` / :func:`fft_convolve`: exponentially decaying noise impulse responses
   (RT60 per clip) and FFT convolution;
+* :func:`shift` / :func:`speed`: time shift (slice copies) and speed perturbation (linear
+  resampling), one amount per clip;
 * :func:`hard_clip`: clipping at a fraction of each clip's peak;
 * :func:`time_warp`: SpecAugment's time warp on the STFT frames (piecewise-linear, per clip);
 * :func:`griffin_lim`: phase reconstruction from a magnitude STFT (torch.stft/istft).
@@ -27,7 +30,7 @@ from torch import Tensor
 
 __all__ = [
     "butterworth_gain", "fft_convolve", "fft_filter", "griffin_lim", "hard_clip", "phase_vocoder",
-    "pitch_shift", "stft_frames", "synthetic_rir", "time_stretch", "time_warp",
+    "pitch_shift", "shift", "speed", "stft_frames", "synthetic_rir", "time_stretch", "time_warp",
 ]  # fmt: skip
 
 FilterKind = Literal["lowpass", "highpass", "bandpass"]
@@ -123,15 +126,29 @@ def time_stretch(x: Tensor, rate: Tensor, *, n_fft: int = 512, length: int | Non
     return out.to(x.dtype)
 
 
+def _int_pow(x: Tensor, exponent: int) -> Tensor:
+    """``x ** exponent`` for an int exponent >= 1 by repeated squaring (a few multiplications,
+    far cheaper than ``Tensor.pow``'s exp/log path on a CPU); a new tensor."""
+    result: Tensor | None = None
+    base = x
+    while True:
+        if exponent & 1:
+            result = base.clone() if result is None else result.mul_(base)
+        exponent >>= 1
+        if not exponent:
+            return result  # type: ignore[return-value]
+        base = base * base if base is x else base.square_()
+
+
 def butterworth_gain(
     freqs: Tensor, cutoff: Tensor, order: int, kind: Literal["lowpass", "highpass"]
 ) -> Tensor:
     """Butterworth magnitude ``1 / sqrt(1 + (f / fc) ** (2 order))`` (low-pass) or its high-pass
     mirror, for frequencies (F,) and per-clip cut-offs (M,): shape (M, F)."""
     ratio = freqs.view(1, -1) / cutoff.view(-1, 1).clamp_min(1e-6)
-    if kind == "highpass":
-        ratio = 1.0 / ratio.clamp_min(1e-12)
-    return 1.0 / torch.sqrt(1.0 + ratio.pow(2 * order))
+    if kind == "highpass":  # (fc / f) ** (2 order); f = 0 (DC) gets gain 0
+        ratio = ratio.clamp_min_(1e-12).reciprocal_()
+    return _int_pow(ratio, 2 * order).add_(1.0).rsqrt_()
 
 
 def fft_filter(
@@ -139,24 +156,55 @@ def fft_filter(
 ) -> Tensor:
     """Zero-phase Butterworth-magnitude filter of (B, C, T) clips, one cut-off (Hz) per clip.
 
-    ``lowpass`` uses ``high`` (B,), ``highpass`` uses ``low`` (B,), ``bandpass`` both.
+    ``lowpass`` uses ``high`` (B,), ``highpass`` uses ``low`` (B,), ``bandpass`` both. One real
+    FFT, the gains multiplied into the spectrum in place, one inverse FFT.
     """
     b, c, t = x.shape
     spec = torch.fft.rfft(x, dim=-1)
-    freqs = torch.fft.rfftfreq(t, d=1.0 / sample_rate).to(x.dtype).to(x.device)
-    gain = torch.ones(b, freqs.shape[0], dtype=x.dtype, device=x.device)
+    freqs = torch.fft.rfftfreq(t, d=1.0 / sample_rate, dtype=x.dtype, device=x.device)
+    gain: Tensor | None = None
     if kind in ("lowpass", "bandpass"):
         assert high is not None
-        gain = gain * butterworth_gain(freqs, high.to(x.dtype).to(x.device), order, "lowpass")
+        gain = butterworth_gain(freqs, high.to(x.device, x.dtype), order, "lowpass")
     if kind in ("highpass", "bandpass"):
         assert low is not None
-        gain = gain * butterworth_gain(freqs, low.to(x.dtype).to(x.device), order, "highpass")
-    out = torch.fft.irfft(spec * gain.unsqueeze(1), n=t, dim=-1)
-    return out.to(x.dtype)
+        hp = butterworth_gain(freqs, low.to(x.device, x.dtype), order, "highpass")
+        gain = hp if gain is None else gain.mul_(hp)
+    assert gain is not None
+    spec.mul_(gain.unsqueeze(1))
+    return torch.fft.irfft(spec, n=t, dim=-1).to(x.dtype)
 
 
-def _speed(x: Tensor, factor: Tensor) -> Tensor:
-    """Output sample i reads the input at ``i * factor`` (linear interpolation; 0 past the end)."""
+def shift(x: Tensor, steps: Tensor, *, mode: Literal["zeros", "circular"] = "zeros") -> Tensor:
+    """Shift each (C, T) clip of ``x`` by ``steps`` (B,) whole samples (positive = later).
+
+    ``"zeros"`` fills the vacated samples with silence, ``"circular"`` wraps around. One slice
+    copy per clip (no (B, T) index tensor, no gather): the same values as
+    :func:`genaug.ops.functional.signal1d.shift`, several times faster for long clips.
+    """
+    b, _, t = x.shape
+    out = torch.zeros_like(x) if mode == "zeros" else torch.empty_like(x)
+    for i, s in enumerate(steps.tolist()):
+        s = int(s)
+        if mode == "circular":
+            s %= t
+            out[i, :, s:] = x[i, :, : t - s]
+            out[i, :, :s] = x[i, :, t - s :]
+        elif s >= t or s <= -t:
+            continue
+        elif s >= 0:
+            out[i, :, s:] = x[i, :, : t - s]
+        else:
+            out[i, :, : t + s] = x[i, :, -s:]
+    return out
+
+
+def speed(x: Tensor, factor: Tensor) -> Tensor:
+    """Play each clip ``factor`` (B,) times faster (linear interpolation; > 1 is faster and higher).
+
+    Output sample ``i`` reads the input at ``i * factor``; positions past the end are 0, so
+    the length T is kept. ``factor == 1`` is exact identity.
+    """
     b, c, t = x.shape
     pos = torch.arange(t, dtype=torch.float64, device=x.device).view(1, t)
     pos = pos * factor.to(torch.float64).view(-1, 1)
@@ -190,7 +238,7 @@ def pitch_shift(x: Tensor, semitones: Tensor, *, n_fft: int = 512) -> Tensor:
     cut = (1.0 / ratio.clamp_min(1.0)).to(x.dtype).view(-1, 1)
     gain = 1.0 / torch.sqrt(1.0 + (rel / (0.95 * cut)).pow(16))
     stretched = torch.fft.irfft(spec * gain.unsqueeze(1), n=long, dim=-1)
-    out = _speed(stretched, ratio)[..., :t]
+    out = speed(stretched, ratio)[..., :t]
     out = torch.where((s == 0).view(-1, 1, 1), x, out.to(x.dtype))
     return out.to(x.dtype)
 
