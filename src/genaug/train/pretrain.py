@@ -244,6 +244,9 @@ class SimCLR:
             raise ValueError(f"modality {data.modality!r} has no strong augmenter for SimCLR views; "
                              "pass augment={'name': ...}")
         views = ops.build_augmenter(config)
+        from genaug.train.semi import retain_freed_memory
+
+        retain_freed_memory()  # two views of a 256-sample batch per step: keep the freed blocks
         x = as_tensor(data.x)
         shape = tuple(int(s) for s in x.shape[1:])
         kwargs = dict(self.arch_kwargs or {})
