@@ -369,3 +369,42 @@ def test_kfold_fits_a_synthesizer_once_per_fold_and_once_for_a_chosen_plan(parts
     assert oracle.info["chosen"]["strategy"] == "generative"
     assert OracleSynth.calls == {"fit": 3, "sample": 3}  # two folds + the final plan on the labeled set
     assert len(oracle.train) == len(parts.labeled) + 500
+
+
+def _records(*rows: tuple[str, str, float, float | None, float | None]) -> Any:
+    """A bare search state holding records (kind, label, score, gain, gain_stderr)."""
+    from types import SimpleNamespace
+
+    from genaug.experiment.auto import _Search
+
+    search = object.__new__(_Search)
+    search.auto = SimpleNamespace(penalty=1.0, margin=0.0, _baseline_names=lambda: ["none", "classical"])
+    search.skipped = []
+    search.history = [
+        {"trial": i, "kind": kind, "label": label,
+         "config": {"strategy": label if kind == "baseline" else kind}, "score": score,
+         "mean": score, "gain": gain, "gain_stderr": se, "n_synthetic": 1}
+        for i, (kind, label, score, gain, se) in enumerate(rows)]
+    return search
+
+
+def test_classical_must_beat_none_like_a_challenger() -> None:
+    tie = _records(("baseline", "none", 0.70, None, None), ("baseline", "classical", 0.70, 0.0, 0.02))
+    assert tie.reference()["label"] == "none" and tie.choose()[0]["label"] == "none"  # a tie keeps none
+    noisy = _records(("baseline", "none", 0.70, None, None), ("baseline", "classical", 0.72, 0.02, 0.03))
+    assert noisy.choose()[0]["label"] == "none"  # a gain inside one standard error is noise
+    clear = _records(("baseline", "none", 0.70, None, None), ("baseline", "classical", 0.80, 0.10, 0.03))
+    assert clear.reference()["label"] == "classical" and clear.choose()[0]["label"] == "classical"
+
+
+def test_a_challenger_must_beat_the_best_baseline_score_and_gain_on_the_reference() -> None:
+    wins = _records(("baseline", "none", 0.70, None, None), ("baseline", "classical", 0.72, 0.02, 0.03),
+                    ("generative", "g", 0.78, 0.08, 0.03))
+    chosen, why = wins.choose()
+    assert chosen["label"] == "g" and "beats the baselines" in why
+    below = _records(("baseline", "none", 0.70, None, None), ("baseline", "classical", 0.80, 0.02, 0.03),
+                     ("generative", "g", 0.78, 0.08, 0.03))
+    assert below.choose()[0]["label"] == "none"  # under classical's score, whose gain was noise
+    unsure = _records(("baseline", "none", 0.70, None, None), ("generative", "g", 0.75, 0.05, 0.06))
+    chosen, why = unsure.choose()
+    assert chosen["label"] == "none" and "paired gain" in why

@@ -20,16 +20,21 @@ score the held-out one) and the ``metric`` (``accuracy``, ``macro_f1`` or minori
 
 Honest selection. A candidate's score is ``mean(metric) - penalty * stderr(metric)`` over its
 evaluations (seeds, halves and folds shared by all candidates, so comparisons are paired). The
-best challenger (generative or further candidate) is chosen only if
+reference baseline is ``none`` (labeled data only): ``classical`` replaces it only if it passes
+the two tests below against ``none``, as a challenger must, so classical augmentation that the
+validation data cannot tell apart from ``none`` is not chosen. The best challenger (generative
+or further candidate) is chosen only if
 
 1. its score beats the best baseline score by more than ``margin``, and
-2. its paired gain over that baseline (same scored samples, same seeds) minus ``penalty``
-   times the gain's standard error is still above ``margin``. For accuracy that standard error
-   counts the finite set of scored samples as well as the seeds, so a deterministic classifier
-   (zero spread over repeats) cannot win on a lucky handful of validation samples.
+2. its paired gain over the reference baseline (same scored samples, same seeds) minus
+   ``penalty`` times the gain's standard error is still above ``margin``. For accuracy that
+   standard error counts the finite set of scored samples as well as the seeds, so a
+   deterministic classifier (zero spread over repeats) cannot win on a lucky handful of
+   validation samples.
 
 Both comparisons are strict with a 1e-9 tolerance, so an exact tie never counts as a win.
-Otherwise the best baseline is chosen (on a tie, ``classical``). A generative candidate whose
+Otherwise the reference baseline is chosen (without ``none`` in ``baselines``, the best
+baseline). A generative candidate whose
 filter kept no synthetic sample is the same training as a baseline and is never counted as a
 challenger. ``tabular_auto`` (:class:`genaug.experiment.tabular.TabularAuto`) is a preset:
 k-fold, minority PR-AUC, no penalty, class weights / SMOTE / a copula as candidates.
@@ -380,10 +385,12 @@ class AutoStrategy(Strategy):
             (why), ``"scores"`` (label -> score of every candidate evaluated), ``"history"``
             (one dict per evaluated candidate: ``trial``, ``kind``, ``label``, ``config``,
             ``scores`` (metric per evaluation), ``mean``, ``stderr``, ``score`` (penalised),
-            ``mean_nll``, ``gain``/``gain_stderr`` (paired, vs the best baseline),
-            ``n_synthetic``, ``n_train``, ``same_as``, ``seconds``), ``"protocol"``,
-            ``"metric"``, ``"search_seconds"``, the best record of each group, the half or
-            fold sizes, the trial model, the searched synthesizers and what was skipped, why.
+            ``mean_nll``, ``gain``/``gain_stderr`` (paired: a challenger's vs the reference
+            baseline, classical's vs none), ``n_synthetic``, ``n_train``, ``same_as``,
+            ``seconds``), ``"protocol"``, ``"metric"``, ``"search_seconds"``, the best record
+            of each group, ``"reference_baseline"`` (the label of the baseline challengers are
+            paired with), the half or fold sizes, the trial model, the searched synthesizers
+            and what was skipped, why.
 
         Raises:
             ValueError: no validation data (``val_halves``); too few rows for ``kfold``; a
@@ -430,6 +437,7 @@ class AutoStrategy(Strategy):
             "protocol": self.protocol,
             "metric": self.metric,
             "best_no_synthetic": search.best(("baseline",)),
+            "reference_baseline": (search.reference() or {}).get("label"),
             "best_generative": search.best(("generative",)),
             "best_candidate": search.best(("candidate",)),
             "history": search.history,
@@ -640,8 +648,10 @@ class _Search:
             "n_synthetic": n_synthetic, "n_train": n_train, "same_as": same_as,
             "gain": None, "gain_stderr": None, "seconds": seconds,
         }
-        reference = self.best(("baseline",))
-        if kind in _CHALLENGERS and reference is not None:
+        # challengers are paired with the chosen baseline; a baseline other than none with none
+        reference = (self.reference() if kind in _CHALLENGERS
+                     else self._none() if kind == "baseline" and label != "none" else None)
+        if reference is not None:
             record["gain"], record["gain_stderr"] = paired_gain(
                 outcome.rows, self._outcomes[reference["trial"]].rows)
         self._outcomes[record["trial"]] = outcome
@@ -710,16 +720,43 @@ class _Search:
         order = {"classical": 0, "none": 1}
         return max(records, key=lambda r: (r["score"], -order.get(r["config"]["strategy"], 2), -r["trial"]))
 
+    def _none(self) -> dict[str, Any] | None:
+        return next((r for r in self.history if r["kind"] == "baseline" and r["label"] == "none"), None)
+
+    def _beats(self, record: dict[str, Any], score: float) -> tuple[bool, str]:
+        """Whether ``record`` passes both tests (its score above ``score`` + margin; its paired
+        ``gain`` minus ``penalty`` standard errors above margin), and why."""
+        penalty, margin = float(self.auto.penalty), float(self.auto.margin)
+        if record["score"] <= score + margin + _TIE:
+            return False, f"score {record['score']:.4f} does not beat {score:.4f} + margin {margin}"
+        bound = record["gain"] - penalty * record["gain_stderr"]
+        if bound <= margin + _TIE:
+            return False, (f"paired gain {record['gain']:.4f} - {penalty} x stderr "
+                           f"{record['gain_stderr']:.4f} = {bound:.4f} is not above margin {margin}")
+        return True, f"score {record['score']:.4f} > {score:.4f}, paired gain bound {bound:.4f} > {margin}"
+
+    def reference(self) -> dict[str, Any] | None:
+        """The baseline that challengers must beat: ``none`` unless another baseline (the
+        classical one) passes the same two tests against it; without ``none``, the best."""
+        none = self._none()
+        if none is None:
+            return self.best(("baseline",))
+        others = [r for r in self._group(("baseline",)) if r is not none]
+        best = max(others, key=lambda r: (r["score"], -r["trial"]), default=None)
+        if best is not None and self._beats(best, none["score"])[0]:
+            return best
+        return none
+
     def choose(self) -> tuple[dict[str, Any], str]:
         """The chosen record and why: a challenger only if it clearly beats the baselines.
 
         The best challenger (highest penalised score; generative ones must have kept synthetic
         samples) wins only if (1) its penalised score exceeds the best baseline score by more
-        than ``margin`` and (2) its paired gain over that baseline stays above ``margin`` after
-        subtracting ``penalty`` paired standard errors.
+        than ``margin`` and (2) its paired gain over the :meth:`reference` baseline stays above
+        ``margin`` after subtracting ``penalty`` paired standard errors; otherwise the
+        reference baseline is chosen.
         """
-        penalty, margin = float(self.auto.penalty), float(self.auto.margin)
-        best_base, best_new = self.best(("baseline",)), self.best(_CHALLENGERS)
+        best_base, best_new = self.reference(), self.best(_CHALLENGERS)
         if best_new is None:
             if best_base is None:
                 raise ValueError("the auto strategy has no candidate to evaluate: baselines "
@@ -729,15 +766,11 @@ class _Search:
         if best_base is None:
             return best_new, "no baseline was evaluated"
         what = "generative" if best_new["kind"] == "generative" else f"candidate {best_new['label']!r}"
-        if best_new["score"] <= best_base["score"] + margin + _TIE:
-            return best_base, (f"best {what} score {best_new['score']:.4f} does not beat the best "
-                               f"baseline score {best_base['score']:.4f} + margin {margin}")
-        bound = best_new["gain"] - penalty * best_new["gain_stderr"]
-        if bound <= margin + _TIE:
-            return best_base, (f"paired gain {best_new['gain']:.4f} - {penalty} x stderr "
-                               f"{best_new['gain_stderr']:.4f} = {bound:.4f} is not above margin {margin}")
-        return best_new, (f"{what} beats the baselines: score {best_new['score']:.4f} > "
-                          f"{best_base['score']:.4f}, paired gain bound {bound:.4f} > {margin}")
+        top = max(r["score"] for r in self._group(("baseline",)))  # the best baseline score
+        won, why = self._beats(best_new, top)
+        if not won:
+            return best_base, f"best {what} vs baseline {best_base['label']!r}: {why}"
+        return best_new, f"{what} beats the baselines: {why}"
 
     def resolution(self) -> float:
         """The smallest score difference the scored data can show: one sample of the smallest
