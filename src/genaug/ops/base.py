@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 import torch
 
+from genaug.memory import LARGE_BATCH_BYTES, retain_freed_memory
 from genaug.rng import Seed, as_generator
 from genaug.validation import check_image_batch, check_probability, check_signal_batch
 
@@ -70,6 +71,7 @@ class Augmenter(ABC):
         self, batch: torch.Tensor, *, generator: Seed = None, params: Params | None = None
     ) -> torch.Tensor:
         """Augment ``batch``; pass ``params`` (from ``make_params``) to replay a previous call."""
+        _retain_for(batch)
         if params is None:
             params = self.make_params(batch, generator=as_generator(generator))
         else:
@@ -100,3 +102,11 @@ class Augmenter(ABC):
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
         return f"{type(self).__name__}({args})"
+
+
+def _retain_for(batch: torch.Tensor) -> None:
+    """Keep freed allocator blocks once a CPU batch is large enough to be mmapped anew on every
+    call (:func:`genaug.memory.retain_freed_memory`; outputs are unchanged)."""
+    if isinstance(batch, torch.Tensor) and batch.device.type == "cpu" \
+            and batch.numel() * batch.element_size() >= LARGE_BATCH_BYTES:
+        retain_freed_memory()
