@@ -2,10 +2,11 @@
 
 Per label budget and strategy: mean test accuracy with a 95 % t-interval over the seeds, and
 paired differences (same seeds) against ``none``, the TF-IDF baseline, the best classical op
-(eda / glove / char-noise, highest mean) and the per-seed best of (TF-IDF, none); mean CPU
-seconds per run; what ``auto`` chose per seed.
+(eda / glove / char-noise, highest mean; "-" when none ran) and the per-seed best of (TF-IDF,
+none) with its worst seed; mean CPU seconds per run; what ``auto`` chose per seed (``--why``:
+and its decision).
 
-    .venv/bin/python benchmarks/text_runs_table.py runs/text_topics/runs
+    .venv/bin/python benchmarks/text_runs_table.py runs/text_topics/runs [--why]
 """
 
 from __future__ import annotations
@@ -39,28 +40,35 @@ def table(size: int, strats: dict[str, dict[int, dict]]) -> None:
         return sorted(set.intersection(*[set(acc[n]) for n in names]))
 
     classical = [s for s in CLASSICAL if s in acc]
-    best = max(classical, key=lambda s: np.mean([acc[s][k] for k in common(*classical)]))
+    best = (max(classical, key=lambda s: np.mean([acc[s][k] for k in common(*classical)]))
+            if classical else None)
     print(f"\n### {size} labels per class (best classical op: {best})\n")
     print("| strategy | seeds | test acc % (mean [95% CI]) | vs none | vs TF-IDF LR | vs best classical "
-          "| vs best of (TF-IDF, none) | CPU s/run |")
+          "| vs best of (TF-IDF, none) (worst seed) | CPU s/run |")
     print("|---|---|---|---|---|---|---|---|")
     for s in [*ORDER, tfidf, *(n for n in acc if n not in (*ORDER, tfidf))]:
         if s not in acc:
             continue
         seeds = sorted(acc[s])
 
-        def diff(ref: str, s: str = s, seeds: list[int] = seeds) -> str:
+        def diff(ref: str | None, s: str = s, seeds: list[int] = seeds) -> str:
+            if ref is None:
+                return "-"
             ks = common(s, ref)
             note = "" if len(ks) == len(seeds) else f" (n={len(ks)})"
             return interval([acc[s][k] - acc[ref][k] for k in ks], True) + note
 
         ks = common(s, "none", tfidf)
-        best_of = interval([acc[s][k] - max(acc["none"][k], acc[tfidf][k]) for k in ks], True)
+        gaps = [acc[s][k] - max(acc["none"][k], acc[tfidf][k]) for k in ks]
+        best_of = interval(gaps, True) + f" (worst seed {100 * min(gaps):+.2f})"
         mean = interval([acc[s][k] for k in seeds], False)
         print(f"| {s} | {len(seeds)} | {mean} | {diff('none')} | {diff(tfidf)} | {diff(best)} | {best_of} "
               f"| {cpu[s]:.0f} |")
     if "auto" in strats:
         chosen = [f"seed {k}: {v['info'].get('chosen')}" for k, v in sorted(strats["auto"].items())]
+        if len(sys.argv) > 2 and sys.argv[2] == "--why":
+            chosen = [f"{c} ({v['info'].get('decision')})" for c, v in
+                      zip(chosen, [v for _, v in sorted(strats["auto"].items())], strict=True)]
         print("\nauto chose: " + "; ".join(chosen))
 
 
