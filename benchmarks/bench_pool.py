@@ -242,14 +242,18 @@ def summarize(paths: list[str]) -> None:
                 cells.append(f"{100 * d.mean:+.2f} [{100 * d.low:+.2f}, {100 * d.high:+.2f}] n={len(common)}")
             secs = np.mean([methods[m][s]["seconds"] for s in seeds]) if m in methods else float("nan")
             print(f"| {m} | " + " | ".join(cells) + f" | {secs:.0f} |")
-        if "dpt_nogen" in acc:  # what generation adds to the same pipeline (same teacher seed)
-            for m in ("dpt", "dpt_dedup", "dpt_w", "dpt_lf_w", "dpt_diffusion"):
-                common = sorted(set(acc.get(m, {})) & set(acc["dpt_nogen"]))
-                if len(common) >= 2:
-                    d = paired_diff([acc[m][s] for s in common], [acc["dpt_nogen"][s] for s in common]).diff
-                    wins = sum(acc[m][s] > acc["dpt_nogen"][s] for s in common)
-                    print(f"{m} - dpt_nogen (paired): {100 * d.mean:+.2f} [{100 * d.low:+.2f}, "
-                          f"{100 * d.high:+.2f}] n={len(common)}, higher on {wins}/{len(common)} seeds")
+        # what generation adds to the same pipeline (same teacher seed); what consistency
+        # training or pretraining adds over pseudo-labelling
+        pairs = [(m, "dpt_nogen") for m in ("dpt", "dpt_dedup", "dpt_w", "dpt_lf_w", "dpt_diffusion")]
+        pairs += [(m, "pseudo_label") for m in METHODS if m.startswith(("fixmatch", "pretrain"))]
+        pairs += [("auto", "classical")]
+        for m, ref in pairs:
+            common = sorted(set(acc.get(m, {})) & set(acc.get(ref, {})))
+            if len(common) >= 2:
+                d = paired_diff([acc[m][s] for s in common], [acc[ref][s] for s in common]).diff
+                wins = sum(acc[m][s] > acc[ref][s] for s in common)
+                print(f"{m} - {ref} (paired): {100 * d.mean:+.2f} [{100 * d.low:+.2f}, "
+                      f"{100 * d.high:+.2f}] n={len(common)}, higher on {wins}/{len(common)} seeds")
         dpt_keys = ("memorized_share", "memorized_share_vs_labeled", "pseudo_share")
         variants = tuple((m, dpt_keys) for m in ("dpt_dedup", "dpt_w", "dpt_lf_w", "dpt_diffusion"))
         for m, keys in (("dpt", dpt_keys), *variants,
