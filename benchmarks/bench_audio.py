@@ -58,14 +58,16 @@ def table(folders: list[Path], metric: str = "test_accuracy") -> str:
     from genaug.experiment.results import Results, RunRecord
     from genaug.experiment.stats import mean_ci, paired_diff
 
-    records, spec = {}, {}
+    records, spec, order = {}, {}, []
     for folder in folders:
         runs = folder / "runs" if (folder / "runs").is_dir() else folder
-        spec = spec or json.loads((runs / "spec.json").read_text()).get("spec", {})
+        part = json.loads((runs / "spec.json").read_text()).get("spec", {})
+        spec = spec or part
+        order += [label for st in part.get("strategies", []) if (label := st.get("label") or st["name"])
+                  not in order]  # fmt: skip
         for f in sorted(runs.glob("run-*.json")):
             r = RunRecord(**json.loads(f.read_text()))
             records[(r.labeled_per_class, r.seed, r.strategy)] = r
-    order = [st.get("label") or st["name"] for st in spec.get("strategies", [])]
     rank = {name: i for i, name in enumerate(order)}
     runs = sorted(records.values(), key=lambda r: (rank.get(r.strategy, len(rank)), r.strategy, r.seed))
     res = Results(spec=spec, runs=runs)
