@@ -61,14 +61,14 @@ from genaug.train import metrics
 
 DEFAULT_METHODS = ("none", "classical", "pseudo_label", "fixmatch", "pretrain", "dpt_nogen", "dpt", "svm_rbf")
 METHODS = (*DEFAULT_METHODS, "cvae_pool", "dpt_dedup", "dpt_w", "dpt_lf_w", "dpt_diffusion", "fixmatch_ema",
-           "fixmatch_mu3", "fixmatch_mu3_long", "auto")
+           "fixmatch_mu3", "fixmatch_mu3_long", "classical_long", "pseudo_label_long", "auto")
 """Beyond the defaults: today's generator, the DPT variants and two cheaper FixMatch settings."""
 POOL_NO_GEN = ("pseudo_label", "fixmatch", "pretrain", "dpt_nogen", "fixmatch_ema", "fixmatch_mu3",
-               "fixmatch_mu3_long")
-STEP_FACTOR = {"fixmatch_mu3_long": 3}
+               "fixmatch_mu3_long", "pseudo_label_long")
+STEP_FACTOR = {"fixmatch_mu3_long": 3, "classical_long": 3, "pseudo_label_long": 3}
 """Classifier steps of a method in multiples of ``--steps``: pseudo_label's pipeline trains 400
 teacher + 200 student steps, so FixMatch at mu 3 gets the same 600 (at about the CPU of mu 7 at
-200 steps)."""
+200 steps); classical and pseudo_label (its student) at 600 steps are the controls."""
 
 
 def strategy_config(method: str, args: argparse.Namespace, model: dict[str, Any]) -> dict[str, Any] | None:
@@ -89,6 +89,9 @@ def strategy_config(method: str, args: argparse.Namespace, model: dict[str, Any]
         "fixmatch_ema": {"name": "fixmatch", "ratio": args.fixmatch_ratio, "ema_decay": 0.99},
         "fixmatch_mu3": {"name": "fixmatch", "ratio": 3},
         "fixmatch_mu3_long": {"name": "fixmatch", "ratio": 3},  # with STEP_FACTOR x the steps
+        "classical_long": {"name": "classical"},
+        "pseudo_label_long": {"name": "generative+classical", "synthesizer": "pseudo_label",
+                              "n_per_class": args.pseudo_per_class},
         "pretrain": {"name": "pretrain", "model": model, "steps": args.simclr_steps},
         "dpt_nogen": {"name": "dpt", "synthesizer": None, **dpt},
         # the shipped default: dedup + label fidelity >= 0.9 (a probe fitted on real + pseudo
@@ -135,7 +138,9 @@ def run_one(method: str, parts: Any, seed: int, size: int, args: argparse.Namesp
         strategy = registry.create("strategy", config["name"], **options)
         # dpt, dpt_nogen and the dpt variants share the prepare seed: the same teacher and
         # pseudo-labels, so they differ only in the generation.
+        # pseudo_label_long / classical_long: the same teacher and pseudo-labels as the 200-step row
         key = "dpt" if method == "dpt_nogen" or method.startswith("dpt_") else method
+        key = {"pseudo_label_long": "pseudo_label", "classical_long": "classical"}.get(key, key)
         plan = strategy.prepare(parts, generator=derive_seed(seed, "prepare", key, size))
         prepare = time.perf_counter() - t0
         model_options = {k: v for k, v in model.items() if k != "name"}
@@ -246,6 +251,8 @@ def summarize(paths: list[str]) -> None:
         # training or pretraining adds over pseudo-labelling
         pairs = [(m, "dpt_nogen") for m in ("dpt", "dpt_dedup", "dpt_w", "dpt_lf_w", "dpt_diffusion")]
         pairs += [(m, "pseudo_label") for m in METHODS if m.startswith(("fixmatch", "pretrain"))]
+        pairs += [("fixmatch_mu3_long", "pseudo_label_long"), ("fixmatch_mu3_long", "classical_long"),
+                  ("pseudo_label_long", "pseudo_label"), ("classical_long", "classical")]
         pairs += [("auto", "classical")]
         for m, ref in pairs:
             common = sorted(set(acc.get(m, {})) & set(acc.get(ref, {})))
