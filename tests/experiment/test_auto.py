@@ -371,8 +371,9 @@ def test_kfold_fits_a_synthesizer_once_per_fold_and_once_for_a_chosen_plan(parts
     assert len(oracle.train) == len(parts.labeled) + 500
 
 
-def _records(*rows: tuple[str, str, float, float | None, float | None]) -> Any:
-    """A bare search state holding records (kind, label, score, gain, gain_stderr)."""
+def _records(*rows: tuple[str, str, float, float | None, float | None], mode: str = "none") -> Any:
+    """A bare search state holding records (kind, label, score, gain, gain_stderr), with
+    ``reference_mode`` ``mode``."""
     from types import SimpleNamespace
 
     from genaug.experiment.auto import _Search
@@ -380,6 +381,7 @@ def _records(*rows: tuple[str, str, float, float | None, float | None]) -> Any:
     search = object.__new__(_Search)
     search.auto = SimpleNamespace(penalty=1.0, margin=0.0, _baseline_names=lambda: ["none", "classical"])
     search.skipped = []
+    search.reference_mode = mode
     search.history = [
         {"trial": i, "kind": kind, "label": label,
          "config": {"strategy": label if kind == "baseline" else kind}, "score": score,
@@ -395,6 +397,26 @@ def test_classical_must_beat_none_like_a_challenger() -> None:
     assert noisy.choose()[0]["label"] == "none"  # a gain inside one standard error is noise
     clear = _records(("baseline", "none", 0.70, None, None), ("baseline", "classical", 0.80, 0.10, 0.03))
     assert clear.reference()["label"] == "classical" and clear.choose()[0]["label"] == "classical"
+
+
+def test_reference_best_falls_back_to_classical_on_a_tie() -> None:
+    tie = _records(("baseline", "none", 0.70, None, None), ("baseline", "classical", 0.70, 0.0, 0.02),
+                   mode="best")
+    assert tie.reference()["label"] == "classical" and tie.choose()[0]["label"] == "classical"
+    lower = _records(("baseline", "none", 0.72, None, None), ("baseline", "classical", 0.70, -0.02, 0.02),
+                     mode="best")
+    assert lower.choose()[0]["label"] == "none"  # the higher score wins, classical only on a tie
+
+
+def test_reference_auto_follows_the_trial_model() -> None:
+    from genaug.experiment.auto import _reference_mode
+
+    assert _reference_mode("auto", {"name": "small_cnn", "steps": 5}) == "best"  # learns its features
+    assert _reference_mode("auto", {"name": "minilm_logreg"}) == "none"  # frozen encoder + LR
+    assert _reference_mode("auto", {"name": "tfidf_logreg"}) == "none"
+    assert _reference_mode("none", {"name": "small_cnn"}) == "none"  # an explicit choice wins
+    with pytest.raises(ValueError, match="reference"):
+        AutoStrategy(reference="classical")
 
 
 def test_a_challenger_must_beat_the_best_baseline_score_and_gain_on_the_reference() -> None:

@@ -58,6 +58,10 @@ class BaseClassifier(SavedModel):
     """
 
     registry_kind: ClassVar[str] = "model"
+    #: The ``auto`` strategy's fallback prior for this model (see ``genaug.experiment.auto``):
+    #: ``"best"`` (classical augmentation on a tie with none: models that learn their features)
+    #: or ``"none"`` (classical must prove itself: models on fixed features).
+    auto_reference: ClassVar[str] = "best"
     _not_saved: ClassVar[tuple[str, ...]] = ()  # constructor arguments never written (callbacks)
 
     @classmethod

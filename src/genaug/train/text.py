@@ -177,6 +177,8 @@ class TfidfLogRegClassifier(_TextClassifier):
         >>> clf = TfidfLogRegClassifier().fit(train, val, generator=0)  # doctest: +SKIP
     """
 
+    auto_reference: ClassVar[str] = "none"  # fixed features: classical copies must prove themselves
+
     def __init__(self, *, C: float = 10.0, C_grid: Sequence[float] = (1.0, 10.0, 100.0),
                  word_ngrams: Sequence[int] | None = (1, 2), char_ngrams: Sequence[int] | None = (2, 5),
                  min_df: int = 1, max_features: int = 100_000, select_on_val: bool = True,

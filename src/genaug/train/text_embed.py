@@ -61,6 +61,7 @@ class MiniLMLogRegClassifier(_TextClassifier):
     """
 
     registry_name: ClassVar[str] = "minilm_logreg"
+    auto_reference: ClassVar[str] = "none"  # fixed features: classical copies must prove themselves
 
     def __init__(self, *, C: float = 1.0, C_grid: Sequence[float] = (0.3, 1.0, 3.0, 10.0),
                  select_on_val: bool = True, n_aug_copies: int = 4, max_iter: int = 2000,
