@@ -42,3 +42,6 @@ def test_retention_is_once_per_process_and_can_be_opted_out(monkeypatch):
     assert memory.retain_freed_memory() is False
     monkeypatch.setattr(memory, "_RETAINED", True)  # once decided, not asked again
     assert memory.retain_freed_memory() is True
+    monkeypatch.setattr(memory, "_RETAINED", None)
+    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_")
+    assert isinstance(memory.retain_freed_memory(), bool)  # True on glibc, False elsewhere

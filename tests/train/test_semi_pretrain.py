@@ -8,9 +8,9 @@ import torch
 
 from genaug.data.labeled import LabeledData
 from genaug.serialization import CONFIG_NAME, WEIGHTS_NAME, read_config
-from genaug.train import SmallCNNClassifier, semi
+from genaug.train import SmallCNNClassifier
 from genaug.train.pretrain import EncoderCheckpoint, SimCLR, nt_xent
-from genaug.train.semi import FixMatch, consistency_loss, retain_freed_memory
+from genaug.train.semi import FixMatch, consistency_loss
 
 TINY = {"steps": 4, "batch_size": 8, "eval_every": 2, "arch_kwargs": {"width": 4}}
 
@@ -103,21 +103,6 @@ def test_fixmatch_ema_teacher_runs_and_needs_a_pool():
 
 
 # ----- pretraining ------------------------------------------------------------------------------
-def test_retain_freed_memory_is_once_per_process_and_can_be_opted_out(monkeypatch):
-    monkeypatch.setattr(semi, "_RETAINED", None)
-    monkeypatch.setenv("GENAUG_RETAIN_FREED_MEMORY", "0")
-    assert retain_freed_memory() is False
-    monkeypatch.setattr(semi, "_RETAINED", None)
-    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "1000")  # the user's own allocator settings win
-    monkeypatch.delenv("GENAUG_RETAIN_FREED_MEMORY")
-    assert retain_freed_memory() is False
-    monkeypatch.setattr(semi, "_RETAINED", True)  # once decided, not asked again
-    assert retain_freed_memory() is True
-    monkeypatch.setattr(semi, "_RETAINED", None)
-    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_")
-    assert isinstance(retain_freed_memory(), bool)  # True on glibc, False elsewhere
-
-
 def test_nt_xent_prefers_matching_views():
     z = torch.randn(6, 4, generator=torch.Generator().manual_seed(0))
     assert nt_xent(z, z, temperature=0.5) < nt_xent(z, z.roll(1, 0), temperature=0.5)

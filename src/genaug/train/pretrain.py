@@ -244,7 +244,7 @@ class SimCLR:
             raise ValueError(f"modality {data.modality!r} has no strong augmenter for SimCLR views; "
                              "pass augment={'name': ...}")
         views = ops.build_augmenter(config)
-        from genaug.train.semi import retain_freed_memory
+        from genaug.memory import retain_freed_memory
 
         retain_freed_memory()  # two views of a 256-sample batch per step: keep the freed blocks
         x = as_tensor(data.x)

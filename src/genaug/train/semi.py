@@ -25,55 +25,16 @@ averages over a horizon longer than the whole budget.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import os
 from collections.abc import Sequence
 from typing import Any
 
 import torch
 import torch.nn.functional as F
 
+from genaug.memory import retain_freed_memory
 from genaug.validation import check_int, check_range
 
-__all__ = ["FixMatch", "consistency_loss", "retain_freed_memory"]
-
-_RETAINED: bool | None = None
-
-
-def retain_freed_memory(threshold: int = 1 << 30) -> bool:
-    """Let glibc's allocator keep freed blocks of up to ``threshold`` bytes for reuse, once per
-    process (``mallopt`` ``M_MMAP_THRESHOLD`` and ``M_TRIM_THRESHOLD``).
-
-    A consistency or contrastive step allocates activations of ``(1 + 2 * ratio) * batch``
-    samples; past glibc's 32 MiB ceiling each such tensor is a fresh ``mmap`` and every page
-    faults in again on every step. On a 2-core CPU, one training step of ``small_cnn`` on 960
-    20x20 images took 0.85 CPU-s with 2e5 page faults, 0.47-0.56 with the blocks kept
-    (benchmarks/results/pool.md). The price: the process keeps its peak heap (no memory is
-    returned to the OS until it exits). No-op (returns False) off glibc, when the user set
-    ``MALLOC_MMAP_THRESHOLD_``/``MALLOC_TRIM_THRESHOLD_`` themselves, or when
-    ``GENAUG_RETAIN_FREED_MEMORY=0``.
-
-    Returns:
-        Whether the allocator settings are (now or already) in effect.
-    """
-    global _RETAINED
-    if _RETAINED is not None:
-        return _RETAINED
-    _RETAINED = False
-    if os.environ.get("GENAUG_RETAIN_FREED_MEMORY", "1") == "0" or any(
-            k in os.environ for k in ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")):
-        return False
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):
-        return False
-    value = ctypes.c_int(min(int(threshold), 2**31 - 1))
-    # M_TRIM_THRESHOLD = -1, M_MMAP_THRESHOLD = -3 (malloc.h); mallopt returns 1 on success
-    _RETAINED = bool(mallopt(-1, value)) and bool(mallopt(-3, value))
-    return _RETAINED
-
+__all__ = ["FixMatch", "consistency_loss"]
 
 def consistency_loss(
     logits_weak: torch.Tensor, logits_strong: torch.Tensor, *, threshold: float, soft: bool = False,
