@@ -127,3 +127,21 @@ def test_online_generation_replaces_a_share_of_each_batch_with_fresh_same_class_
     assert not torch.equal(a, c)  # fresh samples every batch
     fit_plan(_clf(), plan, split.val, generator=0)
     assert hook.calls_ == 3 + MODEL["steps"]
+
+
+def test_fixmatch_steps_override_the_classifier_steps_and_are_checked(split):
+    from genaug.experiment.strategies import create_model
+
+    plan = registry.create("strategy", "fixmatch", ratio=2, steps=5).prepare(split, generator=0)
+    assert plan.model_options == {"steps": 5} and plan.info["steps"] == 5
+    options = {k: v for k, v in MODEL.items() if k != "name"}
+    clf = create_model(MODEL["name"], options, plan, label="fixmatch")
+    assert clf.steps == 5  # the spec's 3 steps are replaced for this strategy only
+    fit_plan(clf, plan, split.val, generator=0, label="fixmatch")
+    assert clf.history_[-1]["step"] == 5
+    default = registry.create("strategy", "fixmatch", ratio=2).prepare(split, generator=0)
+    assert create_model(MODEL["name"], options, default).steps == 3
+    with pytest.raises(ValueError, match="steps"):
+        registry.create("strategy", "fixmatch", steps=0)
+    with pytest.raises(ValueError, match=r"strategy 'fixmatch' trains model 'logreg' with \{'steps': 5\}"):
+        create_model("logreg", {}, plan, label="fixmatch")

@@ -90,7 +90,13 @@ from genaug.experiment.generation import named, unlabeled_view
 from genaug.experiment.protocols import Evaluation, stratified_halves
 from genaug.experiment.search import Search, run_search
 from genaug.experiment.stats import mean_stderr, paired_gain
-from genaug.experiment.strategies import ClassicalAugmentation, Strategy, TrainingPlan, fit_plan
+from genaug.experiment.strategies import (
+    ClassicalAugmentation,
+    Strategy,
+    TrainingPlan,
+    create_model,
+    fit_plan,
+)
 from genaug.modalities.base import accepts, get_modality
 from genaug.rng import Seed, derive_seed, draw_seed
 from genaug.validation import check_choice, check_int, check_range
@@ -646,7 +652,7 @@ class _Search:
         options = {k: v for k, v in self.model_config.items() if k != "name"}
         for ev in self.evals:
             plan = self.plan(key, self.contexts[ev.key])
-            clf = fit_plan(registry.create("model", name, **options), plan, ev.select, generator=ev.seed,
+            clf = fit_plan(create_model(name, options, plan), plan, ev.select, generator=ev.seed,
                            model=name)
             probs = np.asarray(clf.predict_proba(ev.score))
             value, row = protocols.score(self.auto.metric, self.labeled, probs, ev, self.n_scored)

@@ -17,7 +17,7 @@ from genaug.experiment.checkpoint import RunBook
 from genaug.experiment.generation import synthetic_details
 from genaug.experiment.results import Results, RunRecord, library_versions
 from genaug.experiment.spec import ExperimentSpec
-from genaug.experiment.strategies import TrainingPlan, fit_plan
+from genaug.experiment.strategies import TrainingPlan, create_model, fit_plan
 from genaug.rng import derive_seed, numpy_rng
 from genaug.train.robustness import has_corruption_suite
 
@@ -250,7 +250,7 @@ def _train_and_evaluate(
     from genaug.train.tabular_metrics import imbalanced_metrics, minority_class
 
     clock = _Clock()
-    clf = fit_plan(registry.create("model", model, **options), plan, parts.val, generator=train_seed,
+    clf = fit_plan(create_model(model, options, plan, label=label), plan, parts.val, generator=train_seed,
                    label=label, model=model)
     train = plan.train
     trained = clock.lap()

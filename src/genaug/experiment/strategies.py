@@ -37,6 +37,9 @@ class TrainingPlan:
             training needs, e.g. ``{"unlabeled": pool, "consistency": FixMatch(...)}`` for
             consistency training or ``{"init": checkpoint}`` to fine-tune from a pretrained
             encoder (see :func:`fit_plan`); empty for ordinary supervised training.
+        model_options: classifier constructor options the strategy's training needs on top of
+            the spec's model config, e.g. ``{"steps": 600}`` for consistency training, which
+            needs longer training than supervised learning (see :func:`create_model`).
     """
 
     train: LabeledData
@@ -46,6 +49,26 @@ class TrainingPlan:
     batch_sampler: Any = None
     synthetic: LabeledData | None = None
     fit_options: dict[str, Any] = field(default_factory=dict)
+    model_options: dict[str, Any] = field(default_factory=dict)
+
+
+def create_model(name: str, options: dict[str, Any], plan: TrainingPlan, *,
+                 label: str = "this strategy") -> Any:
+    """The classifier ``name`` built from the spec's ``options`` with ``plan.model_options`` on
+    top (the one place both are merged: the runner and ``auto``'s trials call it).
+
+    Raises:
+        ValueError: naming the strategy, when the model does not take the plan's options.
+    """
+    from genaug import registry
+
+    try:
+        return registry.create("model", name, **{**options, **plan.model_options})
+    except (TypeError, ValueError) as exc:
+        if not plan.model_options:
+            raise
+        raise ValueError(f"strategy {label!r} trains model {name!r} with {plan.model_options}, which it "
+                         f"does not take: {exc}") from None
 
 
 def fit_plan(clf: Any, plan: TrainingPlan, val: LabeledData | None, *, generator: Seed = None,
