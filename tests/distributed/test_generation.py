@@ -34,14 +34,16 @@ def local_store(tiny_model, tmp_path_factory) -> Path:
     return out
 
 
+@pytest.fixture(scope="class")
+def pool(ray_session, tiny_model):
+    """Two actors that load the model once, shared by one class's tests (torn down after them)."""
+    info = model_generator_info(tiny_model, load_synthesizer(tiny_model))
+    with RayShardPool(tiny_model, checkpoint_hash=info["checkpoint_hash"], workers=2) as pool:
+        yield pool, info
+
+
 class TestOnePool:
     """Two actors that load the model once, shared by these tests (and torn down after them)."""
-
-    @pytest.fixture(scope="class")
-    def pool(self, ray_session, tiny_model):
-        info = model_generator_info(tiny_model, load_synthesizer(tiny_model))
-        with RayShardPool(tiny_model, checkpoint_hash=info["checkpoint_hash"], workers=2) as pool:
-            yield pool, info
 
     def _write(self, pool, out: Path, on_shard=None) -> dict:
         pool, info = pool
