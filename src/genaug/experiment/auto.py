@@ -885,9 +885,7 @@ def _named_option(option: str, config: Any) -> tuple[str, dict[str, Any]]:
     return name, options
 
 
-def _create_checked(option: str, kind: Any, name: str, options: dict[str, Any]) -> Any:
-    """Instantiate ``kind``/``name`` to validate it; re-raise errors naming ``option``."""
-    try:
-        return registry.create(kind, name, **options)
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"{option}: {exc}") from None
+def _create_checked(option: str, kind: Any, name: str, options: dict[str, Any]) -> None:
+    """Build ``kind``/``name`` once to validate it (:func:`generation.check_config`), errors
+    naming ``option``."""
+    generation.check_config(kind, {"name": name, **options}, option)

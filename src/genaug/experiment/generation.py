@@ -74,7 +74,10 @@ def check_config(kind: str, config: dict[str, Any] | str, what: str) -> None:
             be an int; got 'abc' (str)``.
     """
     name, options = named(config, what)
-    registry.get(kind, name)  # an unknown name keeps the registry's own message
+    try:
+        registry.get(kind, name)
+    except ValueError as exc:  # the registry's message lists the available names
+        raise ValueError(f"{what}: {exc}") from None
     try:
         registry.create(kind, name, **options)
     except (ValueError, TypeError) as exc:

@@ -330,10 +330,9 @@ def _check_component(kind: str, name: str, options: dict[str, Any], where: str,
                 f"{where}: unknown option(s) {unknown} for {kind} {name!r}; allowed: {sorted(allowed)}"
             )
     if build:  # constructors validate their arguments; fail now rather than mid-run
-        try:
-            factory(**options)
-        except (ValueError, TypeError) as exc:
-            raise ValueError(f"{where}: {kind} {name!r}: {exc}") from None
+        from genaug.experiment.generation import check_config
+
+        check_config(kind, {"name": name, **options}, f"{where}: {kind}")
 
 
 def _keyword_names(factory: Any) -> set[str] | None:
