@@ -130,7 +130,8 @@ def bench_size(size: int, args: argparse.Namespace) -> dict[str, list[float]]:
     def on_device(fn: Callable[[], object]) -> Callable[[], object]:
         def run() -> object:
             out = fn()
-            torch.cuda.synchronize(device) if device.type == "cuda" else None
+            if device.type == "cuda":
+                torch.cuda.synchronize(device)
             return out
         return run
 
