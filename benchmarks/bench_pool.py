@@ -60,7 +60,9 @@ from genaug.rng import derive_seed
 from genaug.train import metrics
 
 DEFAULT_METHODS = ("none", "classical", "pseudo_label", "fixmatch", "pretrain", "dpt_nogen", "dpt", "svm_rbf")
-METHODS = (*DEFAULT_METHODS, "cvae_pool", "dpt_dedup", "dpt_w", "dpt_lf_w", "dpt_diffusion", "fixmatch_ema",
+DPT_VARIANTS = ("dpt_dedup", "dpt_w", "dpt_lf_w", "dpt_diffusion", "dpt_cp", "dpt_cp_lf", "dpt_img2img")
+"""DPT rows that differ from ``dpt`` only in the generator or its filters (paired with dpt_nogen)."""
+METHODS = (*DEFAULT_METHODS, "cvae_pool", *DPT_VARIANTS, "fixmatch_ema",
            "fixmatch_mu3", "fixmatch_mu3_long", "classical_long", "pseudo_label_long", "auto")
 """Beyond the defaults: today's generator, the DPT variants and two cheaper FixMatch settings."""
 POOL_NO_GEN = ("pseudo_label", "fixmatch", "pretrain", "dpt_nogen", "fixmatch_ema", "fixmatch_mu3",
@@ -106,14 +108,34 @@ def strategy_config(method: str, args: argparse.Namespace, model: dict[str, Any]
                   "n_per_class": args.dpt_per_class, "mix": weighted, **dpt},
         "dpt_lf_w": {"name": "dpt", "synthesizer": {"name": "cvae", "steps": args.cvae_steps},
                      "n_per_class": args.dpt_per_class, "filter": ["dedup", lf], "mix": weighted, **dpt},
+        # the cvae sampling from a class-conditional latent prior fitted after training (its
+        # standard N(0, I) prior decodes to another class often: 3-7 % of the samples passed
+        # label fidelity on digits)
+        "dpt_cp": {"name": "dpt", "synthesizer": {"name": "cvae", "steps": args.cvae_steps, "prior": "class"},
+                   "n_per_class": args.dpt_per_class, "filter": list(DPT_FILTERS), **dpt},
+        # ... and without dedup: on digits the cvae's samples agree with the teacher 97-99 %, and
+        # dedup (not label fidelity) is what drops ~95 % of them, as near-copies of each other
+        "dpt_cp_lf": {"name": "dpt", "synthesizer": {"name": "cvae", "steps": args.cvae_steps,
+                                                     "prior": "class"},
+                      "n_per_class": args.dpt_per_class, "filter": [lf], **dpt},
+        # SDEdit variations of the labeled + pseudo-labeled samples (a diffusion model fitted on
+        # them, the pool's unconfident rest unconditional): on MNIST-1D the prior-sampling
+        # generators' samples agree with the teacher 25-40 %, img2img's at strength 0.4 98 %
+        "dpt_img2img": {"name": "dpt", "synthesizer": {"name": "img2img", "strength": 0.4,
+                                                       "sampling_steps": 20,
+                                                       "diffusion": {"steps": 2 * args.cvae_steps}},
+                        "n_per_class": args.dpt_per_class, "filter": list(DPT_FILTERS), **dpt},
         "dpt_diffusion": {"name": "dpt", "synthesizer": {"name": "diffusion", "steps": args.cvae_steps,
                                                          "sampling_steps": 20},
                           "n_per_class": args.dpt_per_class, "filter": ["dedup", lf], **dpt},
         # the real auto strategy as in examples/digits_pool.yaml: baselines none/classical,
-        # pseudo_label at 50/100 per class and FixMatch and dpt_nogen as candidates, scored on
+        # pseudo_label at 50/100 per class and FixMatch (ratio 7 at the experiment's steps, ratio 3
+        # at 3x them) and dpt_nogen as candidates, scored on
         # validation halves, chosen only on a paired gain beyond one standard error
         "auto": {"name": "auto", "synthesizers": ["pseudo_label"], "n_per_class": [50, 100],
                  "candidates": [{"name": "fixmatch"},
+                                {"name": "fixmatch", "label": "fixmatch_mu3_600", "ratio": 3,
+                                 "steps": 3 * model["steps"]},
                                 {"name": "dpt", "label": "dpt_nogen", "synthesizer": None}],
                  "n_trials": 4, "model": model},
         "svm_rbf": None,
@@ -249,7 +271,7 @@ def summarize(paths: list[str]) -> None:
             print(f"| {m} | " + " | ".join(cells) + f" | {secs:.0f} |")
         # what generation adds to the same pipeline (same teacher seed); what consistency
         # training or pretraining adds over pseudo-labelling
-        pairs = [(m, "dpt_nogen") for m in ("dpt", "dpt_dedup", "dpt_w", "dpt_lf_w", "dpt_diffusion")]
+        pairs = [(m, "dpt_nogen") for m in ("dpt", *DPT_VARIANTS)]
         pairs += [(m, "pseudo_label") for m in METHODS if m.startswith(("fixmatch", "pretrain"))]
         pairs += [("fixmatch_mu3_long", "pseudo_label_long"), ("fixmatch_mu3_long", "classical_long"),
                   ("pseudo_label_long", "pseudo_label"), ("classical_long", "classical")]
@@ -262,7 +284,7 @@ def summarize(paths: list[str]) -> None:
                 print(f"{m} - {ref} (paired): {100 * d.mean:+.2f} [{100 * d.low:+.2f}, "
                       f"{100 * d.high:+.2f}] n={len(common)}, higher on {wins}/{len(common)} seeds")
         dpt_keys = ("memorized_share", "memorized_share_vs_labeled", "pseudo_share")
-        variants = tuple((m, dpt_keys) for m in ("dpt_dedup", "dpt_w", "dpt_lf_w", "dpt_diffusion"))
+        variants = tuple((m, dpt_keys) for m in DPT_VARIANTS)
         for m, keys in (("dpt", dpt_keys), *variants,
                         ("cvae_pool", ("memorized_share_vs_labeled",)), ("dpt_nogen", ("pseudo_share",)),
                         *((m, ("final_mask_rate",)) for m in METHODS if m.startswith("fixmatch")),

@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -28,10 +29,14 @@ from torch import nn
 from genaug.data.labeled import LabeledData
 from genaug.modalities import get_modality
 from genaug.registry import register
+from genaug.serialization import TensorSpec
 from genaug.sizing import scaled_width
 from genaug.synth.base import NetworkSynthesizer, fit_scaler, progress_bar, scale, unscale
 from genaug.synth.nn import build_module, crop_to, mlp, pad_to_multiple, padded_size
-from genaug.validation import check_int, check_range
+from genaug.validation import check_choice, check_int, check_range
+
+PRIORS = ("standard", "class")
+"""Latent priors :class:`CVAE` samples from."""
 
 
 class CVAENet(nn.Module):
@@ -147,6 +152,14 @@ class CVAE(NetworkSynthesizer):
         lr: Adam learning rate.
         classifier_weight: weight of the labeled cross-entropy of ``q(y|x)`` (the "alpha" of M2).
         unlabeled_weight: weight of the pool term ``U(x)``.
+        prior: where ``sample`` draws the latent code of class ``y`` from. ``"standard"``:
+            ``N(0, I)``, the VAE prior; ``"class"``: a Gaussian fitted after training to the
+            posterior means of the training samples of class ``y`` (Ledoit-Wolf shrunk
+            covariance; the ex-post density estimate of Ghosh et al. 2020). An M2 latent still
+            carries class information, so a standard-prior code decoded with label ``y`` can look
+            like another class; a class prior keeps the code where class ``y``'s samples lie.
+        prior_scale: multiplies the class prior's standard deviations (1: as fitted; < 1
+            closer to the class means, > 1 more varied). Ignored by the standard prior.
         device: torch device for training and sampling.
         progress: show a rich progress bar during fit.
 
@@ -174,6 +187,8 @@ class CVAE(NetworkSynthesizer):
         lr: float = 1e-3,
         classifier_weight: float = 50.0,
         unlabeled_weight: float = 1.0,
+        prior: str = "standard",
+        prior_scale: float = 1.0,
         device: str = "cpu",
         progress: bool = False,
     ) -> None:
@@ -185,6 +200,8 @@ class CVAE(NetworkSynthesizer):
         self.lr = lr
         self.classifier_weight = classifier_weight
         self.unlabeled_weight = unlabeled_weight
+        self.prior = prior
+        self.prior_scale = prior_scale
         self.device = device
         self.progress = progress
         for name in ("latent_dim", "hidden_dim", "steps", "batch_size"):
@@ -194,6 +211,8 @@ class CVAE(NetworkSynthesizer):
         check_range("lr", lr, 0.0, low_inclusive=False)
         check_range("classifier_weight", classifier_weight, 0.0)
         check_range("unlabeled_weight", unlabeled_weight, 0.0)
+        check_choice("prior", prior, PRIORS)
+        check_range("prior_scale", prior_scale, 0.0, low_inclusive=False)
 
     @classmethod
     def get_test_params(cls) -> dict[str, Any]:
@@ -255,11 +274,40 @@ class CVAE(NetworkSynthesizer):
                 advance(loss=hist["loss"][-1])
         self.model_ = net.eval()
         self.history_ = hist
+        if self.prior == "class":
+            self.latent_mean_, self.latent_chol_ = self._class_prior(net, x, y, k)
+
+    def _class_prior(self, net: CVAENet, x: torch.Tensor, y: torch.Tensor,
+                     k: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Per-class mean (K, latent) and Cholesky factor (K, latent, latent) of the training
+        samples' posterior means; a class with fewer than two samples gets the pooled covariance
+        (and the overall mean when it has none)."""
+        from sklearn.covariance import ledoit_wolf
+
+        with torch.no_grad():
+            mus = [net.encode(net.features(xb), F.one_hot(yb, k).float())[0]
+                   for xb, yb in zip(x.split(512), y.split(512), strict=True)]
+        mu = torch.cat(mus).double().cpu().numpy()
+        labels = y.cpu().numpy()
+        pooled = ledoit_wolf(mu)[0] if len(mu) > 1 else np.eye(self.latent_dim)
+        means, chols = [], []
+        for c in range(k):
+            rows = mu[labels == c]
+            cov = ledoit_wolf(rows)[0] if len(rows) > 1 else pooled
+            means.append(rows.mean(0) if len(rows) else mu.mean(0))
+            cov = cov + 1e-6 * np.eye(self.latent_dim)
+            chols.append(np.linalg.cholesky(cov))
+        return (torch.as_tensor(np.stack(means), dtype=torch.float32),
+                torch.as_tensor(np.stack(chols), dtype=torch.float32))
 
     def _sample(self, y: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         net = self.model_
         dev = next(net.parameters()).device
-        z = torch.randn(len(y), self.latent_dim, generator=generator).to(dev)
+        z = torch.randn(len(y), self.latent_dim, generator=generator)
+        if self.prior == "class":
+            chol = self.latent_chol_[y] * self.prior_scale  # (N, L, L)
+            z = self.latent_mean_[y] + (chol @ z.unsqueeze(-1)).squeeze(-1)
+        z = z.to(dev)
         out = net.decode(z, F.one_hot(y.to(dev), len(self.class_names_)).float())
         if _unit_range(self.modality_):
             return torch.sigmoid(out)
@@ -283,6 +331,25 @@ class CVAE(NetworkSynthesizer):
 
     def _sampling_net(self) -> torch.nn.Module:
         return self._net()
+
+    def _tensors(self) -> dict[str, torch.Tensor]:
+        tensors = super()._tensors()
+        if self.prior == "class":
+            tensors.update(latent_mean_=self.latent_mean_, latent_chol_=self.latent_chol_)
+        return tensors
+
+    def _expected_tensors(self) -> dict[str, TensorSpec]:
+        specs = super()._expected_tensors()
+        if self.prior == "class":
+            k, dim = len(self.class_names_), self.latent_dim
+            specs["latent_mean_"] = TensorSpec((k, dim), torch.float32)
+            specs["latent_chol_"] = TensorSpec((k, dim, dim), torch.float32)
+        return specs
+
+    def _restore(self, state: dict[str, Any], tensors: dict[str, torch.Tensor]) -> None:
+        super()._restore(state, tensors)
+        if self.prior == "class":
+            self.latent_mean_, self.latent_chol_ = tensors["latent_mean_"], tensors["latent_chol_"]
 
 
 def _unit_range(modality: str) -> bool:
