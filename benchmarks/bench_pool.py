@@ -54,19 +54,21 @@ from genaug import registry
 from genaug.data import load_dataset, split
 from genaug.experiment.pool import DPT_FILTERS
 from genaug.experiment.stats import mean_ci, paired_diff
-from genaug.experiment.strategies import fit_plan
+from genaug.experiment.strategies import create_model, fit_plan
 from genaug.modalities import get_modality
 from genaug.rng import derive_seed
 from genaug.train import metrics
 
 DEFAULT_METHODS = ("none", "classical", "pseudo_label", "fixmatch", "pretrain", "dpt_nogen", "dpt", "svm_rbf")
 DPT_VARIANTS = ("dpt_dedup", "dpt_w", "dpt_lf_w", "dpt_diffusion", "dpt_cp", "dpt_cp_lf", "dpt_img2img")
+DPT_FM = ("dptfm_nogen", "dptfm")
+"""DPT with a FixMatch student (ratio 3, 3x the steps): the generated samples join consistency training."""
 """DPT rows that differ from ``dpt`` only in the generator or its filters (paired with dpt_nogen)."""
-METHODS = (*DEFAULT_METHODS, "cvae_pool", *DPT_VARIANTS, "fixmatch_ema",
+METHODS = (*DEFAULT_METHODS, "cvae_pool", *DPT_VARIANTS, *DPT_FM, "fixmatch_ema",
            "fixmatch_mu3", "fixmatch_mu3_long", "classical_long", "pseudo_label_long", "auto")
 """Beyond the defaults: today's generator, the DPT variants and two cheaper FixMatch settings."""
 POOL_NO_GEN = ("pseudo_label", "fixmatch", "pretrain", "dpt_nogen", "fixmatch_ema", "fixmatch_mu3",
-               "fixmatch_mu3_long", "pseudo_label_long")
+               "fixmatch_mu3_long", "pseudo_label_long", "dptfm_nogen")
 STEP_FACTOR = {"fixmatch_mu3_long": 3, "classical_long": 3, "pseudo_label_long": 3}
 """Classifier steps of a method in multiples of ``--steps``: pseudo_label's pipeline trains 400
 teacher + 200 student steps, so FixMatch at mu 3 gets the same 600 (at about the CPU of mu 7 at
@@ -125,6 +127,13 @@ def strategy_config(method: str, args: argparse.Namespace, model: dict[str, Any]
                                                        "sampling_steps": 20,
                                                        "diffusion": {"steps": 2 * args.cvae_steps}},
                         "n_per_class": args.dpt_per_class, "filter": list(DPT_FILTERS), **dpt},
+        # generation on top of the strongest pool method measured (FixMatch ratio 3, 600 steps):
+        # the student trains on real + generated with consistency on the pool
+        "dptfm_nogen": {"name": "dpt", "synthesizer": None, "student": "fixmatch",
+                        "student_consistency": {"ratio": 3}, "student_steps": 3 * model["steps"], **dpt},
+        "dptfm": {"name": "dpt", "synthesizer": {"name": "cvae", "steps": args.cvae_steps},
+                  "n_per_class": args.dpt_per_class, "filter": list(DPT_FILTERS), "student": "fixmatch",
+                  "student_consistency": {"ratio": 3}, "student_steps": 3 * model["steps"], **dpt},
         "dpt_diffusion": {"name": "dpt", "synthesizer": {"name": "diffusion", "steps": args.cvae_steps,
                                                          "sampling_steps": 20},
                           "n_per_class": args.dpt_per_class, "filter": ["dedup", lf], **dpt},
@@ -161,13 +170,14 @@ def run_one(method: str, parts: Any, seed: int, size: int, args: argparse.Namesp
         # dpt, dpt_nogen and the dpt variants share the prepare seed: the same teacher and
         # pseudo-labels, so they differ only in the generation.
         # pseudo_label_long / classical_long: the same teacher and pseudo-labels as the 200-step row
-        key = "dpt" if method == "dpt_nogen" or method.startswith("dpt_") else method
+        key = "dpt" if method == "dpt_nogen" or method.startswith(("dpt_", "dptfm")) else method
         key = {"pseudo_label_long": "pseudo_label", "classical_long": "classical"}.get(key, key)
         plan = strategy.prepare(parts, generator=derive_seed(seed, "prepare", key, size))
         prepare = time.perf_counter() - t0
         model_options = {k: v for k, v in model.items() if k != "name"}
         model_options["steps"] = model_options["steps"] * STEP_FACTOR.get(method, 1)
-        clf = registry.create("model", model["name"], **model_options)
+        # the plan's own classifier options on top (auto's pick fixmatch_mu3_600 trains 600 steps)
+        clf = create_model(model["name"], model_options, plan, label=method)
         fit_plan(clf, plan, parts.val, generator=derive_seed(seed, "train", size), label=method)
         info = {k: v for k, v in plan.info.items()
                 if isinstance(v, int | float | str | list) and k != "augmenter"}
@@ -272,6 +282,7 @@ def summarize(paths: list[str]) -> None:
         # what generation adds to the same pipeline (same teacher seed); what consistency
         # training or pretraining adds over pseudo-labelling
         pairs = [(m, "dpt_nogen") for m in ("dpt", *DPT_VARIANTS)]
+        pairs += [("dptfm", "dptfm_nogen"), ("dptfm_nogen", "fixmatch_mu3_long")]
         pairs += [(m, "pseudo_label") for m in METHODS if m.startswith(("fixmatch", "pretrain"))]
         pairs += [("fixmatch_mu3_long", "pseudo_label_long"), ("fixmatch_mu3_long", "classical_long"),
                   ("pseudo_label_long", "pseudo_label"), ("classical_long", "classical")]
@@ -284,7 +295,7 @@ def summarize(paths: list[str]) -> None:
                 print(f"{m} - {ref} (paired): {100 * d.mean:+.2f} [{100 * d.low:+.2f}, "
                       f"{100 * d.high:+.2f}] n={len(common)}, higher on {wins}/{len(common)} seeds")
         dpt_keys = ("memorized_share", "memorized_share_vs_labeled", "pseudo_share")
-        variants = tuple((m, dpt_keys) for m in DPT_VARIANTS)
+        variants = tuple((m, dpt_keys) for m in (*DPT_VARIANTS, "dptfm"))
         for m, keys in (("dpt", dpt_keys), *variants,
                         ("cvae_pool", ("memorized_share_vs_labeled",)), ("dpt_nogen", ("pseudo_share",)),
                         *((m, ("final_mask_rate",)) for m in METHODS if m.startswith("fixmatch")),

@@ -145,3 +145,15 @@ def test_fixmatch_steps_override_the_classifier_steps_and_are_checked(split):
         registry.create("strategy", "fixmatch", steps=0)
     with pytest.raises(ValueError, match=r"strategy 'fixmatch' trains model 'logreg' with \{'steps': 5\}"):
         create_model("logreg", {}, plan, label="fixmatch")
+
+
+def test_dpt_student_steps_override_the_students_steps_only(split):
+    plan = registry.create("strategy", "dpt", synthesizer=None, teacher=MODEL, student="fixmatch",
+                           student_steps=4, threshold=0.0).prepare(split, generator=0)
+    assert plan.model_options == {"steps": 4} and plan.info["student_steps"] == 4
+    assert plan.info["teacher"]["steps"] == MODEL["steps"]  # the teacher keeps its own
+    default = registry.create("strategy", "dpt", synthesizer=None, teacher=MODEL,
+                              threshold=0.0).prepare(split, generator=0)
+    assert default.model_options == {} and "student_steps" not in default.info
+    with pytest.raises(ValueError, match="student_steps"):
+        registry.create("strategy", "dpt", student_steps=0)

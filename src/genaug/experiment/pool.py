@@ -289,6 +289,9 @@ class DPTStrategy(Strategy):
         student: ``"pseudo_label"`` (train on real + pseudo + generated) or ``"fixmatch"``
             (real + generated, with consistency training on the pool).
         student_consistency: FixMatch options for a ``fixmatch`` student.
+        student_steps: training steps of the student (``None``: the spec's classifier steps), as
+            ``fixmatch``'s ``steps``: a FixMatch student at ratio 3 needs ~600 steps to beat
+            pseudo-labels (benchmarks/results/pool.md).
         augment: classical augmenter config of the student (``None``: the modality default).
         memorization: record the memorized share of the kept generated samples against the
             generator's training set (real + pseudo, ``memorized_share``) and against the
@@ -301,7 +304,7 @@ class DPTStrategy(Strategy):
                  threshold: float = 0.95, confidence_weight: bool = False, use_pool: bool = True,
                  filter: dict[str, Any] | list[Any] | tuple[Any, ...] | str | None = DPT_FILTERS,
                  mix: dict[str, Any] | str | None = None, student: Student = "pseudo_label",
-                 student_consistency: dict[str, Any] | None = None,
+                 student_consistency: dict[str, Any] | None = None, student_steps: int | None = None,
                  augment: dict[str, Any] | list[Any] | None = None, memorization: bool = True) -> None:
         self.synthesizer = synthesizer
         self.n_per_class = n_per_class
@@ -314,11 +317,14 @@ class DPTStrategy(Strategy):
         self.mix = mix
         self.student = student
         self.student_consistency = student_consistency
+        self.student_steps = student_steps
         self.augment = augment
         self.memorization = memorization
         check_int("n_per_class", n_per_class, 1)
         check_range("threshold", threshold, 0.0, 1.0)
         check_choice("student", student, ["pseudo_label", "fixmatch"])
+        if student_steps is not None:
+            check_int("student_steps", student_steps, low=1)
         if synthesizer is not None:
             registry.get("synthesizer", named(synthesizer, "synthesizer")[0])
         for f in self._filters():
@@ -401,12 +407,16 @@ class DPTStrategy(Strategy):
             from genaug.train.semi import FixMatch
 
             fit_options = {"unlabeled": pool, "consistency": FixMatch(**(self.student_consistency or {}))}
+        model_options = {} if self.student_steps is None else {"steps": self.student_steps}
+        if self.student_steps is not None:
+            info["student_steps"] = self.student_steps
         if not len(extras):
             return TrainingPlan(train=labeled, augmenter=augmenter, mixer=mixer, info=info,
-                                fit_options=fit_options)
+                                fit_options=fit_options, model_options=model_options)
         plan = generation.fuse(labeled, extras, self.mix or "mix_concat", mix_seed=derive_seed(base, "mix"),
                                augmenter=augmenter, mixer=mixer, info=info)
         plan.fit_options = fit_options
+        plan.model_options = model_options
         return plan
 
 
