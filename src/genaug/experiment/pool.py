@@ -407,8 +407,9 @@ class DPTStrategy(Strategy):
             from genaug.train.semi import FixMatch
 
             fit_options = {"unlabeled": pool, "consistency": FixMatch(**(self.student_consistency or {}))}
-        model_options = {} if self.student_steps is None else {"steps": self.student_steps}
+        model_options: dict[str, Any] = {}
         if self.student_steps is not None:
+            model_options = {"steps": self.student_steps}
             info["student_steps"] = self.student_steps
         if not len(extras):
             return TrainingPlan(train=labeled, augmenter=augmenter, mixer=mixer, info=info,
