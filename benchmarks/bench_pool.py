@@ -60,12 +60,13 @@ from genaug.rng import derive_seed
 from genaug.train import metrics
 
 DEFAULT_METHODS = ("none", "classical", "pseudo_label", "fixmatch", "pretrain", "dpt_nogen", "dpt", "svm_rbf")
-DPT_VARIANTS = ("dpt_dedup", "dpt_w", "dpt_lf_w", "dpt_diffusion", "dpt_cp", "dpt_cp_lf", "dpt_img2img")
+DPT_VARIANTS = ("dpt_dedup", "dpt_w", "dpt_lf_w", "dpt_diffusion", "dpt_cp", "dpt_cp_lf", "dpt_img2img",
+                "dpt_relabel", "dpt_soft", "dpt_diffusion_g5", "dpt_cgan")
+"""DPT rows that differ from ``dpt`` only in the generator or its filters (paired with dpt_nogen)."""
 DPT_FM = ("dptfm_nogen", "dptfm")
 """DPT with a FixMatch student (ratio 3, 3x the steps): the generated samples join consistency training."""
-"""DPT rows that differ from ``dpt`` only in the generator or its filters (paired with dpt_nogen)."""
 METHODS = (*DEFAULT_METHODS, "cvae_pool", *DPT_VARIANTS, *DPT_FM, "fixmatch_ema",
-           "fixmatch_mu3", "fixmatch_mu3_long", "classical_long", "pseudo_label_long", "auto")
+           "fixmatch_mu3", "fixmatch_mu3_long", "classical_long", "pseudo_label_long", "auto", "auto_kfold")
 """Beyond the defaults: today's generator, the DPT variants and two cheaper FixMatch settings."""
 POOL_NO_GEN = ("pseudo_label", "fixmatch", "pretrain", "dpt_nogen", "fixmatch_ema", "fixmatch_mu3",
                "fixmatch_mu3_long", "pseudo_label_long", "dptfm_nogen")
@@ -80,6 +81,16 @@ def strategy_config(method: str, args: argparse.Namespace, model: dict[str, Any]
     dpt = {"teacher": {**model, "steps": 400}, "threshold": 0.95}
     lf = {"name": "label_fidelity", "threshold": 0.9}
     weighted = {"name": "mix_weighted", "synthetic_weight": 0.3}
+    # the real auto strategy as in examples/digits_pool.yaml: baselines none/classical,
+    # pseudo_label at 50/100 per class and FixMatch (ratio 7 at the experiment's steps, ratio 3
+    # at 3x them) and dpt_nogen as candidates, scored on
+    # validation halves, chosen only on a paired gain beyond one standard error
+    auto = {"name": "auto", "synthesizers": ["pseudo_label"], "n_per_class": [50, 100],
+            "candidates": [{"name": "fixmatch"},
+                           {"name": "fixmatch", "label": "fixmatch_mu3_600", "ratio": 3,
+                            "steps": 3 * model["steps"]},
+                           {"name": "dpt", "label": "dpt_nogen", "synthesizer": None}],
+            "n_trials": 4, "model": model}
     return {
         "none": {"name": "none"},
         "classical": {"name": "classical"},
@@ -134,19 +145,25 @@ def strategy_config(method: str, args: argparse.Namespace, model: dict[str, Any]
         "dptfm": {"name": "dpt", "synthesizer": {"name": "cvae", "steps": args.cvae_steps},
                   "n_per_class": args.dpt_per_class, "filter": list(DPT_FILTERS), "student": "fixmatch",
                   "student_consistency": {"ratio": 3}, "student_steps": 3 * model["steps"], **dpt},
+        # the teacher labels the generated samples: its argmax at confidence >= 0.95 (the
+        # conditioning only proposes), or its distribution as weighted rows (distillation)
+        "dpt_relabel": {"name": "dpt", "synthesizer": {"name": "cvae", "steps": args.cvae_steps},
+                        "n_per_class": args.dpt_per_class, "filter": "dedup", "relabel": "hard", **dpt},
+        "dpt_soft": {"name": "dpt", "synthesizer": {"name": "cvae", "steps": args.cvae_steps},
+                     "n_per_class": args.dpt_per_class, "filter": "dedup", "relabel": "soft", **dpt},
+        # the other two generators of the issue: diffusion at a stronger guidance, a cGAN
+        "dpt_diffusion_g5": {"name": "dpt", "synthesizer": {"name": "diffusion", "steps": 2 * args.cvae_steps,
+                                                            "sampling_steps": 20, "guidance_scale": 5.0},
+                             "n_per_class": args.dpt_per_class, "filter": list(DPT_FILTERS), **dpt},
+        "dpt_cgan": {"name": "dpt", "synthesizer": {"name": "cgan", "steps": 2 * args.cvae_steps},
+                     "n_per_class": args.dpt_per_class, "filter": list(DPT_FILTERS), **dpt},
         "dpt_diffusion": {"name": "dpt", "synthesizer": {"name": "diffusion", "steps": args.cvae_steps,
                                                          "sampling_steps": 20},
                           "n_per_class": args.dpt_per_class, "filter": ["dedup", lf], **dpt},
-        # the real auto strategy as in examples/digits_pool.yaml: baselines none/classical,
-        # pseudo_label at 50/100 per class and FixMatch (ratio 7 at the experiment's steps, ratio 3
-        # at 3x them) and dpt_nogen as candidates, scored on
-        # validation halves, chosen only on a paired gain beyond one standard error
-        "auto": {"name": "auto", "synthesizers": ["pseudo_label"], "n_per_class": [50, 100],
-                 "candidates": [{"name": "fixmatch"},
-                                {"name": "fixmatch", "label": "fixmatch_mu3_600", "ratio": 3,
-                                 "steps": 3 * model["steps"]},
-                                {"name": "dpt", "label": "dpt_nogen", "synthesizer": None}],
-                 "n_trials": 4, "model": model},
+        "auto": auto,
+        # the same search scored by 3-fold cross-validation on labeled + validation rows (twice
+        # the scored samples of val_halves; candidates prepare on the other folds)
+        "auto_kfold": {**auto, "protocol": "kfold", "folds": 3},
         "svm_rbf": None,
         "cvae_pool": {"name": "generative+classical", "n_per_class": args.dpt_per_class, "filter": "dedup",
                       "synthesizer": {"name": "cvae", "steps": args.cvae_steps}},
@@ -182,7 +199,7 @@ def run_one(method: str, parts: Any, seed: int, size: int, args: argparse.Namesp
         info = {k: v for k, v in plan.info.items()
                 if isinstance(v, int | float | str | list) and k != "augmenter"}
         n_train = len(plan.train)
-        if method == "auto":
+        if method.startswith("auto"):
             keys = ("chosen_label", "decision", "scores", "search_seconds")
             info.update({k: plan.info.get(k) for k in keys})
         if method == "cvae_pool" and plan.synthetic is not None and len(plan.synthetic):
@@ -250,7 +267,7 @@ def summarize(paths: list[str]) -> None:
     for (name, size), methods in sorted(by.items()):
         acc = {m: {s: r["test_accuracy"] for s, r in v.items()} for m, v in methods.items()}
         names = [m for m in METHODS if m in acc]
-        choices = [m for m in names if m != "auto"]
+        choices = [m for m in names if not m.startswith("auto")]
         complete = sorted(set.intersection(*(set(acc[m]) for m in choices))) if choices else []
         if complete:  # selection on validation needs every method's run on the seed
             picks = {s: max(choices, key=lambda m: (methods[m][s]["val_accuracy"], m == "classical"))
@@ -286,7 +303,7 @@ def summarize(paths: list[str]) -> None:
         pairs += [(m, "pseudo_label") for m in METHODS if m.startswith(("fixmatch", "pretrain"))]
         pairs += [("fixmatch_mu3_long", "pseudo_label_long"), ("fixmatch_mu3_long", "classical_long"),
                   ("pseudo_label_long", "pseudo_label"), ("classical_long", "classical")]
-        pairs += [("auto", "classical")]
+        pairs += [("auto", "classical"), ("auto_kfold", "classical"), ("auto_kfold", "auto")]
         for m, ref in pairs:
             common = sorted(set(acc.get(m, {})) & set(acc.get(ref, {})))
             if len(common) >= 2:
@@ -299,7 +316,7 @@ def summarize(paths: list[str]) -> None:
         for m, keys in (("dpt", dpt_keys), *variants,
                         ("cvae_pool", ("memorized_share_vs_labeled",)), ("dpt_nogen", ("pseudo_share",)),
                         *((m, ("final_mask_rate",)) for m in METHODS if m.startswith("fixmatch")),
-                        ("auto", ("chosen_label",))):
+                        ("auto", ("chosen_label",)), ("auto_kfold", ("chosen_label",))):
             if m in methods:
                 vals = {k: [methods[m][s]["info"].get(k) for s in sorted(methods[m])] for k in keys}
                 print(f"{m}: " + "; ".join(f"{k} {[round(v, 3) if isinstance(v, float) else v for v in vs]}"

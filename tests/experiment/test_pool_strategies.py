@@ -157,3 +157,44 @@ def test_dpt_student_steps_override_the_students_steps_only(split):
     assert default.model_options == {} and "student_steps" not in default.info
     with pytest.raises(ValueError, match="student_steps"):
         registry.create("strategy", "dpt", student_steps=0)
+
+
+class _FixedTeacher:
+    """A teacher whose probabilities are given."""
+
+    def __init__(self, probs: np.ndarray) -> None:
+        self.probs = probs
+
+    def predict_proba(self, data: LabeledData) -> np.ndarray:
+        return self.probs[: len(data)]
+
+
+def test_dpt_relabel_hard_keeps_confident_samples_under_the_teachers_label(split):
+    strategy = registry.create("strategy", "dpt", relabel="hard", threshold=0.8)
+    generated = split.labeled.subset([0, 1, 2, 3])  # classes 0, 1, 0, 1
+    probs = np.array([[0.9, 0.1], [0.95, 0.05], [0.6, 0.4], [0.1, 0.9]])
+    kept, agree = strategy._relabel_hard(_FixedTeacher(probs), generated)
+    assert kept.y.tolist() == [0, 0, 1] and np.array_equal(kept.meta["index"], [0, 1, 3])
+    assert agree == 0.75  # rows 0, 2, 3 agree with the class they were made for
+    plan = registry.create("strategy", "dpt", synthesizer=TINY_SYNTH, n_per_class=3, teacher=MODEL,
+                           threshold=0.0, filter=None, relabel="hard").prepare(split, generator=0)
+    assert plan.info["n_relabel_kept"] == plan.info["n_sampled"] == plan.info["n_generated_kept"]
+    assert 0.0 <= plan.info["relabel_agree"] <= 1.0
+
+
+def test_dpt_relabel_soft_writes_the_teachers_distribution_as_weighted_rows(split):
+    strategy = registry.create("strategy", "dpt", relabel="soft", soft_floor=0.2)
+    generated = split.labeled.subset([0, 1]).with_meta(weight=np.array([1.0, 0.5]))
+    probs = np.array([[0.7, 0.3], [0.9, 0.1]])
+    rows = strategy._relabel_soft(_FixedTeacher(probs), generated)
+    assert rows.y.tolist() == [0, 1, 0] and rows.meta["index"].tolist() == [0, 0, 1]
+    assert np.allclose(rows.meta["weight"], [0.7, 0.3, 0.5])  # 0.1 < floor: row 2 all class 0
+    plan = registry.create("strategy", "dpt", synthesizer=TINY_SYNTH, n_per_class=3, teacher=MODEL,
+                           threshold=0.0, filter=None, relabel="soft").prepare(split, generator=0)
+    generated_rows = plan.synthetic.subset(np.flatnonzero(plan.synthetic.meta["origin"] == "generated"))
+    assert len(generated_rows) == plan.info["n_soft_rows"] >= plan.info["n_generated_kept"] == 6
+    assert np.isclose(generated_rows.meta["weight"].sum(), 6.0)
+    with pytest.raises(ValueError, match="relabel"):
+        registry.create("strategy", "dpt", relabel="teacher")
+    with pytest.raises(ValueError, match="soft_floor"):
+        registry.create("strategy", "dpt", soft_floor=0.0)

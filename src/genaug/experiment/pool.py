@@ -51,6 +51,7 @@ __all__ = ["DPTStrategy", "FixMatchStrategy", "OnlineGenerativeStrategy", "Onlin
            "PretrainStrategy", "UDAStrategy", "pseudo_label_pool"]
 
 Student = Literal["pseudo_label", "fixmatch"]
+Relabel = Literal["hard", "soft"]
 
 
 def _pool(split: Any) -> LabeledData | None:
@@ -292,6 +293,15 @@ class DPTStrategy(Strategy):
         student_steps: training steps of the student (``None``: the spec's classifier steps), as
             ``fixmatch``'s ``steps``: a FixMatch student at ratio 3 needs ~600 steps to beat
             pseudo-labels (benchmarks/results/pool.md).
+        relabel: who labels the generated samples. ``None``: the class they were generated for.
+            ``"hard"``: the teacher's argmax, keeping those at teacher confidence >= ``threshold``
+            (before the filters; the conditioning becomes a proposal, so a generator that
+            ignores its label still yields usable samples). ``"soft"``: the teacher's
+            distribution (after the filters): each kept sample enters once per class the
+            teacher gives probability >= ``soft_floor``, weighted by that probability
+            (renormalised), which is the soft-target cross-entropy of distillation, written
+            as weighted rows.
+        soft_floor: the smallest teacher probability a ``"soft"`` row keeps.
         augment: classical augmenter config of the student (``None``: the modality default).
         memorization: record the memorized share of the kept generated samples against the
             generator's training set (real + pseudo, ``memorized_share``) and against the
@@ -305,6 +315,7 @@ class DPTStrategy(Strategy):
                  filter: dict[str, Any] | list[Any] | tuple[Any, ...] | str | None = DPT_FILTERS,
                  mix: dict[str, Any] | str | None = None, student: Student = "pseudo_label",
                  student_consistency: dict[str, Any] | None = None, student_steps: int | None = None,
+                 relabel: Relabel | None = None, soft_floor: float = 0.05,
                  augment: dict[str, Any] | list[Any] | None = None, memorization: bool = True) -> None:
         self.synthesizer = synthesizer
         self.n_per_class = n_per_class
@@ -318,9 +329,14 @@ class DPTStrategy(Strategy):
         self.student = student
         self.student_consistency = student_consistency
         self.student_steps = student_steps
+        self.relabel = relabel
+        self.soft_floor = soft_floor
         self.augment = augment
         self.memorization = memorization
         check_int("n_per_class", n_per_class, 1)
+        if relabel is not None:
+            check_choice("relabel", relabel, ["hard", "soft"])
+        check_range("soft_floor", soft_floor, 0.0, 1.0, low_inclusive=False)
         check_range("threshold", threshold, 0.0, 1.0)
         check_choice("student", student, ["pseudo_label", "fixmatch"])
         if student_steps is not None:
@@ -392,7 +408,11 @@ class DPTStrategy(Strategy):
             made = generation.fit_and_sample(
                 self.synthesizer, gen_data, pool=rest, n_per_class=self.n_per_class,
                 fit_seed=derive_seed(base, "fit"), sample_seed=derive_seed(base, "sample"))
-            generated, seconds_filter = generation.apply_filters(made.data, gen_data, self._filters())
+            proposals = made.data
+            if self.relabel == "hard":
+                proposals, agree = self._relabel_hard(teacher, proposals)
+                info.update({"n_relabel_kept": len(proposals), "relabel_agree": agree})
+            generated, seconds_filter = generation.apply_filters(proposals, gen_data, self._filters())
             info.update({**made.info, "seconds_filter": seconds_filter, "generator_train": len(gen_data),
                          "n_generated_kept": len(generated)})
             if self.memorization and len(generated):
@@ -400,6 +420,9 @@ class DPTStrategy(Strategy):
                 info["memorized_share_vs_labeled"] = _memorized_share(_core(labeled), generated)
             generated = generated.with_meta(origin=np.full(len(generated), "generated"),
                                             weight=np.ones(len(generated)))
+            if self.relabel == "soft" and len(generated):
+                generated = self._relabel_soft(teacher, generated)
+                info["n_soft_rows"] = len(generated)
             extras = fuse_data(extras, generated)
         augmenter, mixer = _classical(self.augment, labeled)
         fit_options: dict[str, Any] = {}
@@ -419,6 +442,34 @@ class DPTStrategy(Strategy):
         plan.fit_options = fit_options
         plan.model_options = model_options
         return plan
+
+
+    def _relabel_hard(self, teacher: Any, generated: LabeledData) -> tuple[LabeledData, float | None]:
+        """The generated samples the teacher labels with confidence >= ``threshold``, under its
+        argmax; and the share of all samples whose argmax is the class they were made for."""
+        if not len(generated):
+            return generated, None
+        probs = np.asarray(teacher.predict_proba(generated), dtype=np.float64)
+        pred, conf = probs.argmax(axis=1), probs.max(axis=1)
+        agree = float(np.mean(pred == np.asarray(generated.y)))
+        keep = np.flatnonzero(conf >= self.threshold)
+        kept = generated.subset(keep)
+        return LabeledData(kept.x, pred[keep].astype(np.int64), kept.class_names, kept.modality,
+                           kept.meta), agree
+
+    def _relabel_soft(self, teacher: Any, generated: LabeledData) -> LabeledData:
+        """One row per (sample, class) with teacher probability >= ``soft_floor``, weighted by
+        the renormalised probability (the sample's other metadata repeated)."""
+        probs = np.asarray(teacher.predict_proba(generated), dtype=np.float64)
+        probs = np.where(probs >= self.soft_floor, probs, 0.0)
+        top = probs.argmax(axis=1)
+        probs[np.arange(len(probs)), top] = np.maximum(probs[np.arange(len(probs)), top], 1e-12)
+        probs /= probs.sum(axis=1, keepdims=True)
+        rows, classes = np.nonzero(probs)
+        out = generated.subset(rows)
+        weight = np.asarray(out.meta["weight"], dtype=np.float64) * probs[rows, classes]
+        return LabeledData(out.x, classes.astype(np.int64), out.class_names, out.modality,
+                           {**out.meta, "weight": weight})
 
 
 def _core(data: LabeledData) -> LabeledData:
