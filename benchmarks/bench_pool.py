@@ -61,7 +61,7 @@ from genaug.train import metrics
 
 DEFAULT_METHODS = ("none", "classical", "pseudo_label", "fixmatch", "pretrain", "dpt_nogen", "dpt", "svm_rbf")
 DPT_VARIANTS = ("dpt_dedup", "dpt_w", "dpt_lf_w", "dpt_diffusion", "dpt_cp", "dpt_cp_lf", "dpt_img2img",
-                "dpt_relabel", "dpt_soft", "dpt_diffusion_g5", "dpt_cgan")
+                "dpt_relabel", "dpt_soft", "dpt_diffusion_g5", "dpt_cgan", "dpt_unconf")
 """DPT rows that differ from ``dpt`` only in the generator or its filters (paired with dpt_nogen)."""
 DPT_FM = ("dptfm_nogen", "dptfm")
 """DPT with a FixMatch student (ratio 3, 3x the steps): the generated samples join consistency training."""
@@ -151,6 +151,10 @@ def strategy_config(method: str, args: argparse.Namespace, model: dict[str, Any]
                         "n_per_class": args.dpt_per_class, "filter": "dedup", "relabel": "hard", **dpt},
         "dpt_soft": {"name": "dpt", "synthesizer": {"name": "cvae", "steps": args.cvae_steps},
                      "n_per_class": args.dpt_per_class, "filter": "dedup", "relabel": "soft", **dpt},
+        # the same draws, split over the classes by the teacher's unconfident pool samples
+        "dpt_unconf": {"name": "dpt", "synthesizer": {"name": "cvae", "steps": args.cvae_steps},
+                       "n_per_class": args.dpt_per_class, "allocate": "unconfident",
+                       "filter": list(DPT_FILTERS), **dpt},
         # the other two generators of the issue: diffusion at a stronger guidance, a cGAN
         "dpt_diffusion_g5": {"name": "dpt", "synthesizer": {"name": "diffusion", "steps": 2 * args.cvae_steps,
                                                             "sampling_steps": 20, "guidance_scale": 5.0},

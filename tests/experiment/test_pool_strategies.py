@@ -198,3 +198,17 @@ def test_dpt_relabel_soft_writes_the_teachers_distribution_as_weighted_rows(spli
         registry.create("strategy", "dpt", relabel="teacher")
     with pytest.raises(ValueError, match="soft_floor"):
         registry.create("strategy", "dpt", soft_floor=0.0)
+
+
+def test_dpt_allocates_draws_to_the_classes_the_teacher_is_unconfident_about(split):
+    strategy = registry.create("strategy", "dpt", n_per_class=10, allocate="unconfident")
+    pinfo = {"pool_pred_per_class": [50, 20, 30], "pseudo_per_class": [49, 5, 10]}
+    counts = strategy._counts(pinfo)  # unconfident + 1: 2, 16, 21 of 39
+    assert sum(counts.values()) == 30 and counts == {0: 2, 1: 12, 2: 16}
+    uniform = registry.create("strategy", "dpt", n_per_class=10)
+    assert uniform._counts(pinfo) == 10
+    plan = registry.create("strategy", "dpt", synthesizer=TINY_SYNTH, n_per_class=3, teacher=MODEL,
+                           threshold=0.99, filter=None, allocate="unconfident").prepare(split, generator=0)
+    assert sum(plan.info["generated_per_class"]) == plan.info["n_sampled"] == 6
+    with pytest.raises(ValueError, match="allocate"):
+        registry.create("strategy", "dpt", allocate="weighted")

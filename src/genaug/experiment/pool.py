@@ -52,6 +52,7 @@ __all__ = ["DPTStrategy", "FixMatchStrategy", "OnlineGenerativeStrategy", "Onlin
 
 Student = Literal["pseudo_label", "fixmatch"]
 Relabel = Literal["hard", "soft"]
+Allocate = Literal["uniform", "unconfident"]
 
 
 def _pool(split: Any) -> LabeledData | None:
@@ -247,7 +248,8 @@ def pseudo_label_pool(teacher: Any, pool: LabeledData, *,
     Returns:
         ``(pseudo, info)``: the kept samples with ``meta["confidence"]``, ``meta["source"] ==
         "pseudo"`` and ``meta["source_index"]`` (row in ``pool``); ``info`` has the kept share
-        and per-class counts.
+        and per-class counts (``pseudo_per_class``: the kept; ``pool_pred_per_class``: every
+        pool sample's argmax).
     """
     probs = np.asarray(teacher.predict_proba(pool), dtype=np.float64)
     pred, conf = probs.argmax(axis=1), probs.max(axis=1)
@@ -257,7 +259,8 @@ def pseudo_label_pool(teacher: Any, pool: LabeledData, *,
                           "source_index": keep.astype(np.int64)})
     counts = np.bincount(pred[keep], minlength=pool.num_classes).tolist()
     return pseudo, {"pseudo_kept": len(keep), "pseudo_share": float(len(keep) / max(1, len(pool))),
-                    "pseudo_per_class": counts}
+                    "pseudo_per_class": counts,
+                    "pool_pred_per_class": np.bincount(pred, minlength=pool.num_classes).tolist()}
 
 
 DPT_FILTERS: tuple[Any, ...] = ("dedup", {"name": "label_fidelity", "threshold": 0.9})
@@ -272,7 +275,10 @@ class DPTStrategy(Strategy):
     Args:
         synthesizer: the class-conditional generator config (``cvae``, ``diffusion``, ``cgan``);
             ``None``: no generation (the same pipeline without it).
-        n_per_class: samples drawn per class before filtering.
+        n_per_class: samples drawn per class before filtering (on average, with ``allocate``).
+        allocate: how the ``n_per_class * classes`` draws split over the classes: ``"uniform"``,
+            or ``"unconfident"``: in proportion to the pool samples the teacher assigns to the
+            class below ``threshold`` (plus one), i.e. generation where pseudo-labels are missing.
         teacher: the teacher's classifier config; ``None``: the modality's default model with
             400 steps (as ``pseudo_label``'s teacher).
         teacher_consistency: FixMatch options for the teacher (``{}`` for the defaults), or
@@ -310,7 +316,8 @@ class DPTStrategy(Strategy):
     """
 
     def __init__(self, *, synthesizer: dict[str, Any] | str | None = "cvae", n_per_class: int = 100,
-                 teacher: dict[str, Any] | None = None, teacher_consistency: dict[str, Any] | None = None,
+                 allocate: Allocate = "uniform", teacher: dict[str, Any] | None = None,
+                 teacher_consistency: dict[str, Any] | None = None,
                  threshold: float = 0.95, confidence_weight: bool = False, use_pool: bool = True,
                  filter: dict[str, Any] | list[Any] | tuple[Any, ...] | str | None = DPT_FILTERS,
                  mix: dict[str, Any] | str | None = None, student: Student = "pseudo_label",
@@ -319,6 +326,7 @@ class DPTStrategy(Strategy):
                  augment: dict[str, Any] | list[Any] | None = None, memorization: bool = True) -> None:
         self.synthesizer = synthesizer
         self.n_per_class = n_per_class
+        self.allocate = allocate
         self.teacher = teacher
         self.teacher_consistency = teacher_consistency
         self.threshold = threshold
@@ -334,6 +342,7 @@ class DPTStrategy(Strategy):
         self.augment = augment
         self.memorization = memorization
         check_int("n_per_class", n_per_class, 1)
+        check_choice("allocate", allocate, ["uniform", "unconfident"])
         if relabel is not None:
             check_choice("relabel", relabel, ["hard", "soft"])
         check_range("soft_floor", soft_floor, 0.0, 1.0, low_inclusive=False)
@@ -405,8 +414,11 @@ class DPTStrategy(Strategy):
             if self.use_pool:
                 unconfident = np.setdiff1d(np.arange(len(pool)), pseudo.meta["source_index"])
                 rest = unlabeled_view(pool.subset(unconfident)) if len(unconfident) else None
+            counts = self._counts(pinfo)
+            if isinstance(counts, dict):
+                info["generated_per_class"] = list(counts.values())
             made = generation.fit_and_sample(
-                self.synthesizer, gen_data, pool=rest, n_per_class=self.n_per_class,
+                self.synthesizer, gen_data, pool=rest, n_per_class=counts,
                 fit_seed=derive_seed(base, "fit"), sample_seed=derive_seed(base, "sample"))
             proposals = made.data
             if self.relabel == "hard":
@@ -443,6 +455,19 @@ class DPTStrategy(Strategy):
         plan.model_options = model_options
         return plan
 
+
+    def _counts(self, pinfo: dict[str, Any]) -> int | dict[int, int]:
+        """Draws per class: ``n_per_class``, or (``"unconfident"``) the same total split in
+        proportion to the teacher's unconfident pool samples per class, plus one."""
+        if self.allocate == "uniform":
+            return self.n_per_class
+        unconfident = np.asarray(pinfo["pool_pred_per_class"]) - np.asarray(pinfo["pseudo_per_class"]) + 1.0
+        total = self.n_per_class * len(unconfident)
+        raw = total * unconfident / unconfident.sum()
+        counts = np.floor(raw).astype(np.int64)
+        # the rest to the largest remainders
+        counts[np.argsort(counts - raw, kind="stable")[: total - int(counts.sum())]] += 1
+        return {c: int(n) for c, n in enumerate(counts)}
 
     def _relabel_hard(self, teacher: Any, generated: LabeledData) -> tuple[LabeledData, float | None]:
         """The generated samples the teacher labels with confidence >= ``threshold``, under its
