@@ -65,11 +65,14 @@ DPT_VARIANTS = ("dpt_dedup", "dpt_w", "dpt_lf_w", "dpt_diffusion", "dpt_cp", "dp
 """DPT rows that differ from ``dpt`` only in the generator or its filters (paired with dpt_nogen)."""
 DPT_FM = ("dptfm_nogen", "dptfm")
 """DPT with a FixMatch student (ratio 3, 3x the steps): the generated samples join consistency training."""
-METHODS = (*DEFAULT_METHODS, "cvae_pool", *DPT_VARIANTS, *DPT_FM, "fixmatch_ema",
+DPT_FT = ("dptft_nogen", "dptft", "dptft_relabel")
+"""DPT with a FixMatch teacher (ratio 3, 3x the steps; the issue's "best available teacher"): its
+pseudo-labels train the generator and, with the kept samples, a 3x-steps student."""
+METHODS = (*DEFAULT_METHODS, "cvae_pool", *DPT_VARIANTS, *DPT_FM, *DPT_FT, "fixmatch_ema",
            "fixmatch_mu3", "fixmatch_mu3_long", "classical_long", "pseudo_label_long", "auto", "auto_kfold")
 """Beyond the defaults: today's generator, the DPT variants and two cheaper FixMatch settings."""
 POOL_NO_GEN = ("pseudo_label", "fixmatch", "pretrain", "dpt_nogen", "fixmatch_ema", "fixmatch_mu3",
-               "fixmatch_mu3_long", "pseudo_label_long", "dptfm_nogen")
+               "fixmatch_mu3_long", "pseudo_label_long", "dptfm_nogen", "dptft_nogen")
 STEP_FACTOR = {"fixmatch_mu3_long": 3, "classical_long": 3, "pseudo_label_long": 3}
 """Classifier steps of a method in multiples of ``--steps``: pseudo_label's pipeline trains 400
 teacher + 200 student steps, so FixMatch at mu 3 gets the same 600 (at about the CPU of mu 7 at
@@ -81,6 +84,8 @@ def strategy_config(method: str, args: argparse.Namespace, model: dict[str, Any]
     dpt = {"teacher": {**model, "steps": 400}, "threshold": 0.95}
     lf = {"name": "label_fidelity", "threshold": 0.9}
     weighted = {"name": "mix_weighted", "synthetic_weight": 0.3}
+    dpt_ft = {"teacher": {**model, "steps": 3 * model["steps"]}, "teacher_consistency": {"ratio": 3},
+              "threshold": 0.95, "student_steps": 3 * model["steps"]}
     # the real auto strategy as in examples/digits_pool.yaml: baselines none/classical,
     # pseudo_label at 50/100 per class and FixMatch (ratio 7 at the experiment's steps, ratio 3
     # at 3x them) and dpt_nogen as candidates, scored on
@@ -161,6 +166,11 @@ def strategy_config(method: str, args: argparse.Namespace, model: dict[str, Any]
                              "n_per_class": args.dpt_per_class, "filter": list(DPT_FILTERS), **dpt},
         "dpt_cgan": {"name": "dpt", "synthesizer": {"name": "cgan", "steps": 2 * args.cvae_steps},
                      "n_per_class": args.dpt_per_class, "filter": list(DPT_FILTERS), **dpt},
+        "dptft_nogen": {"name": "dpt", "synthesizer": None, **dpt_ft},
+        "dptft": {"name": "dpt", "synthesizer": {"name": "cvae", "steps": args.cvae_steps},
+                  "n_per_class": args.dpt_per_class, "filter": list(DPT_FILTERS), **dpt_ft},
+        "dptft_relabel": {"name": "dpt", "synthesizer": {"name": "cvae", "steps": args.cvae_steps},
+                          "n_per_class": args.dpt_per_class, "filter": "dedup", "relabel": "hard", **dpt_ft},
         "dpt_diffusion": {"name": "dpt", "synthesizer": {"name": "diffusion", "steps": args.cvae_steps,
                                                          "sampling_steps": 20},
                           "n_per_class": args.dpt_per_class, "filter": ["dedup", lf], **dpt},
@@ -192,6 +202,7 @@ def run_one(method: str, parts: Any, seed: int, size: int, args: argparse.Namesp
         # pseudo-labels, so they differ only in the generation.
         # pseudo_label_long / classical_long: the same teacher and pseudo-labels as the 200-step row
         key = "dpt" if method == "dpt_nogen" or method.startswith(("dpt_", "dptfm")) else method
+        key = "dptft" if method.startswith("dptft") else key
         key = {"pseudo_label_long": "pseudo_label", "classical_long": "classical"}.get(key, key)
         plan = strategy.prepare(parts, generator=derive_seed(seed, "prepare", key, size))
         prepare = time.perf_counter() - t0
@@ -304,6 +315,8 @@ def summarize(paths: list[str]) -> None:
         # training or pretraining adds over pseudo-labelling
         pairs = [(m, "dpt_nogen") for m in ("dpt", *DPT_VARIANTS)]
         pairs += [("dptfm", "dptfm_nogen"), ("dptfm_nogen", "fixmatch_mu3_long")]
+        pairs += [("dptft", "dptft_nogen"), ("dptft_relabel", "dptft_nogen"),
+                  ("dptft_nogen", "fixmatch_mu3_long")]
         pairs += [(m, "pseudo_label") for m in METHODS if m.startswith(("fixmatch", "pretrain"))]
         pairs += [("fixmatch_mu3_long", "pseudo_label_long"), ("fixmatch_mu3_long", "classical_long"),
                   ("pseudo_label_long", "pseudo_label"), ("classical_long", "classical")]
@@ -316,7 +329,7 @@ def summarize(paths: list[str]) -> None:
                 print(f"{m} - {ref} (paired): {100 * d.mean:+.2f} [{100 * d.low:+.2f}, "
                       f"{100 * d.high:+.2f}] n={len(common)}, higher on {wins}/{len(common)} seeds")
         dpt_keys = ("memorized_share", "memorized_share_vs_labeled", "pseudo_share")
-        variants = tuple((m, dpt_keys) for m in (*DPT_VARIANTS, "dptfm"))
+        variants = tuple((m, dpt_keys) for m in (*DPT_VARIANTS, "dptfm", "dptft", "dptft_relabel"))
         for m, keys in (("dpt", dpt_keys), *variants,
                         ("cvae_pool", ("memorized_share_vs_labeled",)), ("dpt_nogen", ("pseudo_share",)),
                         *((m, ("final_mask_rate",)) for m in METHODS if m.startswith("fixmatch")),
