@@ -175,9 +175,10 @@ def strategy_config(method: str, args: argparse.Namespace, model: dict[str, Any]
                                                          "sampling_steps": 20},
                           "n_per_class": args.dpt_per_class, "filter": ["dedup", lf], **dpt},
         "auto": auto,
-        # the same search scored by 3-fold cross-validation on labeled + validation rows (twice
-        # the scored samples of val_halves; candidates prepare on the other folds)
-        "auto_kfold": {**auto, "protocol": "kfold", "folds": 3},
+        # the same search scored by 3-fold cross-validation on labeled + validation rows: twice
+        # the scored samples of val_halves, each candidate prepared on the other folds and
+        # trained once per fold (3 trainings against val_halves' 2)
+        "auto_kfold": {**auto, "protocol": "kfold", "folds": 3, "repeats": 1},
         "svm_rbf": None,
         "cvae_pool": {"name": "generative+classical", "n_per_class": args.dpt_per_class, "filter": "dedup",
                       "synthesizer": {"name": "cvae", "steps": args.cvae_steps}},

@@ -212,3 +212,12 @@ def test_dpt_allocates_draws_to_the_classes_the_teacher_is_unconfident_about(spl
     assert sum(plan.info["generated_per_class"]) == plan.info["n_sampled"] == 6
     with pytest.raises(ValueError, match="allocate"):
         registry.create("strategy", "dpt", allocate="weighted")
+
+
+def test_dpt_prepares_on_a_split_without_validation_rows(split):
+    # auto's kfold folds carry an empty val: the teacher trains without selection data
+    fold = Split(labeled=split.labeled, unlabeled=split.unlabeled, val=split.labeled.subset([]),
+                 test=split.labeled.subset([]))
+    plan = registry.create("strategy", "dpt", synthesizer=None, teacher=MODEL,
+                           threshold=0.0).prepare(fold, generator=0)
+    assert plan.info["pseudo_kept"] == 24

@@ -384,7 +384,9 @@ class DPTStrategy(Strategy):
             extra = {"unlabeled": pool, "consistency": consistency}
             augmenter = consistency.bind(labeled.modality, labeled.sample_shape).weak_
         t0 = time.perf_counter()
-        teacher.fit(labeled, getattr(split, "val", None), augmenter=augmenter, generator=seed, **extra)
+        val = getattr(split, "val", None)
+        val = val if val is not None and len(val) else None  # auto's kfold folds have no val rows
+        teacher.fit(labeled, val, augmenter=augmenter, generator=seed, **extra)
         return teacher, {"teacher": {"name": name, **options},
                          "teacher_consistency": self.teacher_consistency,
                          "seconds_teacher": time.perf_counter() - t0}
