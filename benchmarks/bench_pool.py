@@ -27,6 +27,10 @@ steps, one initialisation per (seed, size): ``derive_seed(seed, "train", size)``
   accuracy: selection on validation only;
 * ``auto`` (not in the default list): the real ``auto`` strategy with the candidates of
   ``examples/digits_pool.yaml`` (its choice, decision and scores are recorded).
+* ``auto_kfold``: the same search scored by 3-fold cross-validation (``protocol: kfold``);
+* ``dptft_nogen`` / ``dptft`` / ``dptft_relabel``: DPT with a FixMatch teacher, without and with
+  cvae samples (the latter labelled by the teacher); the other ``DPT_VARIANTS`` pair with
+  ``dpt_nogen``.
 
 Each record is appended to ``--out`` (JSON lines) as soon as it is made, so an interrupted run
 keeps what it finished. ``--summary`` prints mean test accuracy and paired 95 % t-intervals

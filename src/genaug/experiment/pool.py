@@ -236,6 +236,12 @@ class PretrainStrategy(Strategy):
                             fit_options={"init": checkpoint, "finetune": self.finetune})
 
 
+def _teacher_argmax(teacher: Any, data: LabeledData) -> tuple[np.ndarray, np.ndarray]:
+    """The teacher's predicted class and its probability for every sample of ``data``."""
+    probs = np.asarray(teacher.predict_proba(data), dtype=np.float64)
+    return probs.argmax(axis=1), probs.max(axis=1)
+
+
 def pseudo_label_pool(teacher: Any, pool: LabeledData, *,
                       threshold: float) -> tuple[LabeledData, dict[str, Any]]:
     """The pool samples whose teacher confidence is ``>= threshold``, labeled with its argmax.
@@ -251,8 +257,7 @@ def pseudo_label_pool(teacher: Any, pool: LabeledData, *,
         and per-class counts (``pseudo_per_class``: the kept; ``pool_pred_per_class``: every
         pool sample's argmax).
     """
-    probs = np.asarray(teacher.predict_proba(pool), dtype=np.float64)
-    pred, conf = probs.argmax(axis=1), probs.max(axis=1)
+    pred, conf = _teacher_argmax(teacher, pool)
     keep = np.flatnonzero(conf >= threshold)
     pseudo = LabeledData(pool.x[keep], pred[keep].astype(np.int64), pool.class_names, pool.modality,
                          {"confidence": conf[keep], "source": np.full(len(keep), "pseudo"),
@@ -457,7 +462,6 @@ class DPTStrategy(Strategy):
         plan.model_options = model_options
         return plan
 
-
     def _counts(self, pinfo: dict[str, Any]) -> int | dict[int, int]:
         """Draws per class: ``n_per_class``, or (``"unconfident"``) the same total split in
         proportion to the teacher's unconfident pool samples per class, plus one."""
@@ -476,8 +480,7 @@ class DPTStrategy(Strategy):
         argmax; and the share of all samples whose argmax is the class they were made for."""
         if not len(generated):
             return generated, None
-        probs = np.asarray(teacher.predict_proba(generated), dtype=np.float64)
-        pred, conf = probs.argmax(axis=1), probs.max(axis=1)
+        pred, conf = _teacher_argmax(teacher, generated)
         agree = float(np.mean(pred == np.asarray(generated.y)))
         keep = np.flatnonzero(conf >= self.threshold)
         kept = generated.subset(keep)
