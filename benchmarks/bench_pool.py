@@ -30,7 +30,9 @@ steps, one initialisation per (seed, size): ``derive_seed(seed, "train", size)``
 * ``auto_kfold``: the same search scored by 3-fold cross-validation (``protocol: kfold``);
 * ``dptft_nogen`` / ``dptft`` / ``dptft_relabel``: DPT with a FixMatch teacher, without and with
   cvae samples (the latter labelled by the teacher); the other ``DPT_VARIANTS`` pair with
-  ``dpt_nogen``.
+  ``dpt_nogen``;
+* ``dpt_online`` / ``dptft_online``: the cvae sampled inside the student's loop (``online: 0.25``:
+  a quarter of every batch fresh samples) instead of a fixed set, with either teacher.
 
 Each record is appended to ``--out`` (JSON lines) as soon as it is made, so an interrupted run
 keeps what it finished. ``--summary`` prints mean test accuracy and paired 95 % t-intervals
@@ -65,11 +67,11 @@ from genaug.train import metrics
 
 DEFAULT_METHODS = ("none", "classical", "pseudo_label", "fixmatch", "pretrain", "dpt_nogen", "dpt", "svm_rbf")
 DPT_VARIANTS = ("dpt_dedup", "dpt_w", "dpt_lf_w", "dpt_diffusion", "dpt_cp", "dpt_cp_lf", "dpt_img2img",
-                "dpt_relabel", "dpt_soft", "dpt_diffusion_g5", "dpt_cgan", "dpt_unconf")
+                "dpt_relabel", "dpt_soft", "dpt_diffusion_g5", "dpt_cgan", "dpt_unconf", "dpt_online")
 """DPT rows that differ from ``dpt`` only in the generator or its filters (paired with dpt_nogen)."""
 DPT_FM = ("dptfm_nogen", "dptfm")
 """DPT with a FixMatch student (ratio 3, 3x the steps): the generated samples join consistency training."""
-DPT_FT = ("dptft_nogen", "dptft", "dptft_relabel")
+DPT_FT = ("dptft_nogen", "dptft", "dptft_relabel", "dptft_online")
 """DPT with a FixMatch teacher (ratio 3, 3x the steps; the issue's "best available teacher"): its
 pseudo-labels train the generator and, with the kept samples, a 3x-steps student."""
 METHODS = (*DEFAULT_METHODS, "cvae_pool", *DPT_VARIANTS, *DPT_FM, *DPT_FT, "fixmatch_ema",
@@ -170,6 +172,11 @@ def strategy_config(method: str, args: argparse.Namespace, model: dict[str, Any]
                              "n_per_class": args.dpt_per_class, "filter": list(DPT_FILTERS), **dpt},
         "dpt_cgan": {"name": "dpt", "synthesizer": {"name": "cgan", "steps": 2 * args.cvae_steps},
                      "n_per_class": args.dpt_per_class, "filter": list(DPT_FILTERS), **dpt},
+        # generation inside the student's loop: a quarter of every batch fresh cvae samples
+        "dpt_online": {"name": "dpt", "synthesizer": {"name": "cvae", "steps": args.cvae_steps},
+                       "online": 0.25, **dpt},
+        "dptft_online": {"name": "dpt", "synthesizer": {"name": "cvae", "steps": args.cvae_steps},
+                         "online": 0.25, **dpt_ft},
         "dptft_nogen": {"name": "dpt", "synthesizer": None, **dpt_ft},
         "dptft": {"name": "dpt", "synthesizer": {"name": "cvae", "steps": args.cvae_steps},
                   "n_per_class": args.dpt_per_class, "filter": list(DPT_FILTERS), **dpt_ft},
@@ -320,7 +327,7 @@ def summarize(paths: list[str]) -> None:
         # training or pretraining adds over pseudo-labelling
         pairs = [(m, "dpt_nogen") for m in ("dpt", *DPT_VARIANTS)]
         pairs += [("dptfm", "dptfm_nogen"), ("dptfm_nogen", "fixmatch_mu3_long")]
-        pairs += [("dptft", "dptft_nogen"), ("dptft_relabel", "dptft_nogen"),
+        pairs += [("dptft", "dptft_nogen"), ("dptft_relabel", "dptft_nogen"), ("dptft_online", "dptft_nogen"),
                   ("dptft_nogen", "fixmatch_mu3_long")]
         pairs += [(m, "pseudo_label") for m in METHODS if m.startswith(("fixmatch", "pretrain"))]
         pairs += [("fixmatch_mu3_long", "pseudo_label_long"), ("fixmatch_mu3_long", "classical_long"),
@@ -334,7 +341,7 @@ def summarize(paths: list[str]) -> None:
                 print(f"{m} - {ref} (paired): {100 * d.mean:+.2f} [{100 * d.low:+.2f}, "
                       f"{100 * d.high:+.2f}] n={len(common)}, higher on {wins}/{len(common)} seeds")
         dpt_keys = ("memorized_share", "memorized_share_vs_labeled", "pseudo_share")
-        variants = tuple((m, dpt_keys) for m in (*DPT_VARIANTS, "dptfm", "dptft", "dptft_relabel"))
+        variants = tuple((m, dpt_keys) for m in (*DPT_VARIANTS, "dptfm", *DPT_FT[1:]))
         for m, keys in (("dpt", dpt_keys), *variants,
                         ("cvae_pool", ("memorized_share_vs_labeled",)), ("dpt_nogen", ("pseudo_share",)),
                         *((m, ("final_mask_rate",)) for m in METHODS if m.startswith("fixmatch")),

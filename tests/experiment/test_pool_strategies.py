@@ -49,6 +49,7 @@ def _clf() -> SmallCNNClassifier:
     ("pretrain", {"model": MODEL, "steps": 2, "batch_size": 8, "projection_dim": 4}),
     ("dpt", {"synthesizer": TINY_SYNTH, "n_per_class": 3, "teacher": MODEL, "threshold": 0.0}),
     ("dpt", {"synthesizer": None, "teacher": MODEL, "threshold": 0.0}),
+    ("dpt", {"synthesizer": TINY_SYNTH, "n_per_class": 2, "teacher": MODEL, "threshold": 0.0, "online": 0.5}),
     ("online_generative", {"synthesizer": TINY_SYNTH, "fraction": 0.5}),
     ("dpt", {"synthesizer": TINY_SYNTH, "n_per_class": 2, "teacher": MODEL, "threshold": 0.0,
              "student": "fixmatch", "student_consistency": {"ratio": 2},
@@ -221,3 +222,24 @@ def test_dpt_prepares_on_a_split_without_validation_rows(split):
     plan = registry.create("strategy", "dpt", synthesizer=None, teacher=MODEL,
                            threshold=0.0).prepare(fold, generator=0)
     assert plan.info["pseudo_kept"] == 24
+
+
+def test_dpt_online_draws_fresh_generator_samples_inside_the_students_loop(split):
+    config = {"synthesizer": TINY_SYNTH, "n_per_class": 3, "teacher": MODEL, "threshold": 0.0}
+    plan = registry.create("strategy", "dpt", online=0.5, **config).prepare(split, generator=0)
+    fixed = registry.create("strategy", "dpt", filter=None, **config).prepare(split, generator=0)
+    # no fixed generated set: the student's data is real + pseudo-labeled only
+    assert not np.any(plan.synthetic.meta["origin"] == "generated")
+    assert np.sum(fixed.synthetic.meta["origin"] == "generated") == 6
+    assert len(plan.train) == len(fixed.train) - 6
+    assert plan.info["online_fraction"] == 0.5 and "memorized_share" in plan.info
+    hook = plan.mixer
+    assert hook.calls_ == 0
+    fit_plan(_clf(), plan, split.val, generator=0)
+    assert hook.calls_ == MODEL["steps"] and hook.generated_.sum() == MODEL["steps"] * 4
+    with pytest.raises(ValueError, match="online"):
+        registry.create("strategy", "dpt", online=0.5, relabel="hard")
+    with pytest.raises(ValueError, match="online"):
+        registry.create("strategy", "dpt", online=0.5, synthesizer=None)
+    with pytest.raises(ValueError, match="online"):
+        registry.create("strategy", "dpt", online=1.5)

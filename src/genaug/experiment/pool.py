@@ -313,6 +313,13 @@ class DPTStrategy(Strategy):
             (renormalised), which is the soft-target cross-entropy of distillation, written
             as weighted rows.
         soft_floor: the smallest teacher probability a ``"soft"`` row keeps.
+        online: generation inside the student's training loop instead of a fixed set: the share
+            of every student batch replaced by fresh samples of the fitted generator, each of the
+            class of the row it replaces (:class:`OnlineSynthetic`); ``None``: a fixed set of
+            ``n_per_class`` per class. The filters and ``relabel`` act on a fixed set, so they do
+            not apply (``relabel`` must be ``None``); ``memorized_share`` is then measured on the
+            ``n_per_class`` draws made for that purpose, unfiltered, and ``info["online"]``
+            holds the hook (its ``generated_`` counts what the student saw per class).
         augment: classical augmenter config of the student (``None``: the modality default).
         memorization: record the memorized share of the kept generated samples against the
             generator's training set (real + pseudo, ``memorized_share``) and against the
@@ -327,7 +334,7 @@ class DPTStrategy(Strategy):
                  filter: dict[str, Any] | list[Any] | tuple[Any, ...] | str | None = DPT_FILTERS,
                  mix: dict[str, Any] | str | None = None, student: Student = "pseudo_label",
                  student_consistency: dict[str, Any] | None = None, student_steps: int | None = None,
-                 relabel: Relabel | None = None, soft_floor: float = 0.05,
+                 relabel: Relabel | None = None, soft_floor: float = 0.05, online: float | None = None,
                  augment: dict[str, Any] | list[Any] | None = None, memorization: bool = True) -> None:
         self.synthesizer = synthesizer
         self.n_per_class = n_per_class
@@ -344,6 +351,7 @@ class DPTStrategy(Strategy):
         self.student_steps = student_steps
         self.relabel = relabel
         self.soft_floor = soft_floor
+        self.online = online
         self.augment = augment
         self.memorization = memorization
         check_int("n_per_class", n_per_class, 1)
@@ -351,6 +359,12 @@ class DPTStrategy(Strategy):
         if relabel is not None:
             check_choice("relabel", relabel, ["hard", "soft"])
         check_range("soft_floor", soft_floor, 0.0, 1.0, low_inclusive=False)
+        if online is not None:
+            check_range("online", online, 0.0, 1.0, low_inclusive=False)
+            if synthesizer is None or relabel is not None:
+                raise ValueError(f"dpt: online={online} needs a synthesizer and relabel=None (got "
+                                 f"synthesizer={synthesizer!r}, relabel={relabel!r}); online samples are "
+                                 "drawn per batch for the class of the row they replace")
         check_range("threshold", threshold, 0.0, 1.0)
         check_choice("student", student, ["pseudo_label", "fixmatch"])
         if student_steps is not None:
@@ -416,6 +430,7 @@ class DPTStrategy(Strategy):
                                   origin=np.full(len(pseudo), "pseudo"))
         gen_data = _core(labeled).concat(_core(pseudo))  # what the generator learns from
         extras = pseudo if self.student == "pseudo_label" else pseudo.subset([])
+        online: OnlineSynthetic | None = None
         if self.synthesizer is not None:
             rest = None
             if self.use_pool:
@@ -427,23 +442,18 @@ class DPTStrategy(Strategy):
             made = generation.fit_and_sample(
                 self.synthesizer, gen_data, pool=rest, n_per_class=counts,
                 fit_seed=derive_seed(base, "fit"), sample_seed=derive_seed(base, "sample"))
-            proposals = made.data
-            if self.relabel == "hard":
-                proposals, agree = self._relabel_hard(teacher, proposals)
-                info.update({"n_relabel_kept": len(proposals), "relabel_agree": agree})
-            generated, seconds_filter = generation.apply_filters(proposals, gen_data, self._filters())
-            info.update({**made.info, "seconds_filter": seconds_filter, "generator_train": len(gen_data),
-                         "n_generated_kept": len(generated)})
-            if self.memorization and len(generated):
-                info["memorized_share"] = _memorized_share(gen_data, generated)
-                info["memorized_share_vs_labeled"] = _memorized_share(_core(labeled), generated)
-            generated = generated.with_meta(origin=np.full(len(generated), "generated"),
-                                            weight=np.ones(len(generated)))
-            if self.relabel == "soft" and len(generated):
-                generated = self._relabel_soft(teacher, generated)
-                info["n_soft_rows"] = len(generated)
-            extras = fuse_data(extras, generated)
-        augmenter, mixer = _classical(self.augment, labeled)
+            info.update({**made.info, "generator_train": len(gen_data)})
+            if self.online is not None:
+                online = OnlineSynthetic(made.synthesizer, fraction=self.online)
+                info["online_fraction"] = self.online
+                if self.memorization and len(made.data):
+                    info["memorized_share"] = _memorized_share(gen_data, made.data)
+                    info["memorized_share_vs_labeled"] = _memorized_share(_core(labeled), made.data)
+            else:
+                generated = self._fixed_set(teacher, made.data, gen_data, labeled, info)
+                extras = fuse_data(extras, generated)
+        augmenter, mixer = _classical(self.augment, labeled)  # no label mixer: mixer is None
+        mixer = online if online is not None else mixer
         fit_options: dict[str, Any] = {}
         if self.student == "fixmatch":
             from genaug.train.semi import FixMatch
@@ -461,6 +471,25 @@ class DPTStrategy(Strategy):
         plan.fit_options = fit_options
         plan.model_options = model_options
         return plan
+
+    def _fixed_set(self, teacher: Any, proposals: LabeledData, gen_data: LabeledData,
+                   labeled: LabeledData, info: dict[str, Any]) -> LabeledData:
+        """The generated samples that join the student's data: relabelled (``relabel``),
+        filtered, their memorized share recorded in ``info``."""
+        if self.relabel == "hard":
+            proposals, agree = self._relabel_hard(teacher, proposals)
+            info.update({"n_relabel_kept": len(proposals), "relabel_agree": agree})
+        generated, seconds_filter = generation.apply_filters(proposals, gen_data, self._filters())
+        info.update({"seconds_filter": seconds_filter, "n_generated_kept": len(generated)})
+        if self.memorization and len(generated):
+            info["memorized_share"] = _memorized_share(gen_data, generated)
+            info["memorized_share_vs_labeled"] = _memorized_share(_core(labeled), generated)
+        generated = generated.with_meta(origin=np.full(len(generated), "generated"),
+                                        weight=np.ones(len(generated)))
+        if self.relabel == "soft" and len(generated):
+            generated = self._relabel_soft(teacher, generated)
+            info["n_soft_rows"] = len(generated)
+        return generated
 
     def _counts(self, pinfo: dict[str, Any]) -> int | dict[int, int]:
         """Draws per class: ``n_per_class``, or (``"unconfident"``) the same total split in
