@@ -318,8 +318,8 @@ class DPTStrategy(Strategy):
             class of the row it replaces (:class:`OnlineSynthetic`); ``None``: a fixed set of
             ``n_per_class`` per class. The filters and ``relabel`` act on a fixed set, so they do
             not apply (``relabel`` must be ``None``); ``memorized_share`` is then measured on the
-            ``n_per_class`` draws made for that purpose, unfiltered, and ``info["online"]``
-            holds the hook (its ``generated_`` counts what the student saw per class).
+            ``n_per_class`` draws made for that purpose, unfiltered, and the plan's ``mixer``
+            is the hook (its ``generated_`` counts what the student saw per class).
         augment: classical augmenter config of the student (``None``: the modality default).
         memorization: record the memorized share of the kept generated samples against the
             generator's training set (real + pseudo, ``memorized_share``) and against the
@@ -446,14 +446,13 @@ class DPTStrategy(Strategy):
             if self.online is not None:
                 online = OnlineSynthetic(made.synthesizer, fraction=self.online)
                 info["online_fraction"] = self.online
-                if self.memorization and len(made.data):
-                    info["memorized_share"] = _memorized_share(gen_data, made.data)
-                    info["memorized_share_vs_labeled"] = _memorized_share(_core(labeled), made.data)
+                self._record_memorization(info, made.data, gen_data, labeled)
             else:
                 generated = self._fixed_set(teacher, made.data, gen_data, labeled, info)
                 extras = fuse_data(extras, generated)
-        augmenter, mixer = _classical(self.augment, labeled)  # no label mixer: mixer is None
-        mixer = online if online is not None else mixer
+        augmenter, mixer = _classical(self.augment, labeled)  # mixer is None: no label mixer
+        if online is not None:
+            mixer = online
         fit_options: dict[str, Any] = {}
         if self.student == "fixmatch":
             from genaug.train.semi import FixMatch
@@ -481,15 +480,21 @@ class DPTStrategy(Strategy):
             info.update({"n_relabel_kept": len(proposals), "relabel_agree": agree})
         generated, seconds_filter = generation.apply_filters(proposals, gen_data, self._filters())
         info.update({"seconds_filter": seconds_filter, "n_generated_kept": len(generated)})
-        if self.memorization and len(generated):
-            info["memorized_share"] = _memorized_share(gen_data, generated)
-            info["memorized_share_vs_labeled"] = _memorized_share(_core(labeled), generated)
+        self._record_memorization(info, generated, gen_data, labeled)
         generated = generated.with_meta(origin=np.full(len(generated), "generated"),
                                         weight=np.ones(len(generated)))
         if self.relabel == "soft" and len(generated):
             generated = self._relabel_soft(teacher, generated)
             info["n_soft_rows"] = len(generated)
         return generated
+
+    def _record_memorization(self, info: dict[str, Any], samples: LabeledData, gen_data: LabeledData,
+                             labeled: LabeledData) -> None:
+        """``memorized_share`` of ``samples`` against the generator's training set and against the
+        labeled samples alone (when ``memorization`` is on and there are samples)."""
+        if self.memorization and len(samples):
+            info["memorized_share"] = _memorized_share(gen_data, samples)
+            info["memorized_share_vs_labeled"] = _memorized_share(_core(labeled), samples)
 
     def _counts(self, pinfo: dict[str, Any]) -> int | dict[int, int]:
         """Draws per class: ``n_per_class``, or (``"unconfident"``) the same total split in
