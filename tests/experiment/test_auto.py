@@ -390,6 +390,16 @@ def _records(*rows: tuple[str, str, float, float | None, float | None], mode: st
     return search
 
 
+def test_baselines_in_any_order_pair_classical_with_none(parts: PoisonedSplit) -> None:
+    # listed classical first: none is still scored first, so classical's paired gain (which the
+    # reference "none" needs) is against it
+    plan = _auto(synthesizers=[], baselines=["classical", "none"], reference="none",
+                 repeats=1).prepare(parts, generator=0)
+    base = {r["label"]: r for r in plan.info["history"] if r["kind"] == "baseline"}
+    assert base["none"]["gain"] is None and base["classical"]["gain"] is not None
+    assert plan.info["reference_baseline"] in ("none", "classical")
+
+
 def test_classical_must_beat_none_like_a_challenger() -> None:
     tie = _records(("baseline", "none", 0.70, None, None), ("baseline", "classical", 0.70, 0.0, 0.02))
     assert tie.reference()["label"] == "none" and tie.choose()[0]["label"] == "none"  # a tie keeps none

@@ -430,8 +430,8 @@ class AutoStrategy(Strategy):
             model_config = {"name": mname, **moptions}
         search = _Search(self, split, base, model_config, evals, n_scored)
 
-        for name in self._baseline_names():
-            search.evaluate_baseline(name)
+        for name in sorted(self._baseline_names(), key=lambda b: b != "none"):  # none first:
+            search.evaluate_baseline(name)  # the other baseline's paired gain is against it
         for i in range(len(search.candidates)):
             search.evaluate_candidate(i)
         run_search(search.space(), search.evaluate_generative, search=self.search,
