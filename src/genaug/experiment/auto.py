@@ -187,7 +187,8 @@ class AutoStrategy(Strategy):
         classical: whether generative candidates also get classical augmentation on top:
             any non-empty subset of ``[False, True]``.
         baselines: the no-synthetic reference candidates, a subset of ``["none",
-            "classical"]`` (empty only when ``candidates`` is given).
+            "classical"]`` (empty only when ``candidates`` is given; ``none`` is scored first
+            in any order, since the other baseline's paired gain is against it).
         candidates: further strategy configs scored as challengers (names or ``{name: ...,
             **options}``; not plain ``none``/``classical``, which are baselines, nor an auto
             strategy). Options named ``quality`` are set to False for trial plans.
